@@ -1,0 +1,3 @@
+"""contentkit: Splunk security content as code."""
+
+__version__ = "0.1.0"

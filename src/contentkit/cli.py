@@ -1,0 +1,158 @@
+"""The `contentkit` command line: one thin function per command.
+
+Each command imports what it needs when it runs, so `contentkit --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from contentkit import __version__
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _fail_usage(message: str) -> NoReturn:
+    click.echo(f"contentkit: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _display(root: Path, rel: str) -> str:
+    """A problem's file as the user can open it from the current directory."""
+    path = root / rel
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return shown if not shown.startswith(".." + os.sep + ".." + os.sep + "..") else str(path)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="contentkit")
+def cli() -> None:
+    """Splunk security content as code.
+
+    Validate, build, test and document detections written as YAML in the layout of Splunk's
+    security_content repository (detections/, macros/, stories/, lookups/, data_sources/,
+    deployments/, contentctl.yml).
+
+    \b
+    Examples:
+      contentkit validate                  # check the repository in this folder
+      contentkit validate ../security_content --format json
+      contentkit schema --output .schemas  # JSON Schemas for editor autocompletion
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per problem and a summary; json: a JSON list of problems on stdout.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 if any).")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings or summary.")
+def validate(path: Path, fmt: str, strict: bool, quiet: bool) -> None:
+    """Check a content repository: YAML syntax, JSON Schemas and cross references.
+
+    Every file is checked and every problem is reported in one run, each as
+    FILE:LINE:COLUMN: SEVERITY: FIELD: MESSAGE. Exit status: 0 no errors (warnings allowed),
+    1 content errors, 2 usage errors (for example PATH is not a content repository).
+
+    \b
+    Examples:
+      contentkit validate
+      contentkit validate path/to/security_content --format json > problems.json
+      contentkit validate --strict   # fail on warnings too
+    """
+    from contentkit.content.problems import Problem, problems_to_json
+    from contentkit.content.validate import RepositoryError
+    from contentkit.content.validate import validate as run_validate
+
+    started = time.perf_counter()
+    try:
+        report = run_validate(path)
+    except RepositoryError as exc:
+        _fail_usage(str(exc))
+    root = report.content.root
+    shown = [
+        Problem(_display(root, p.file), p.line, p.column, p.field, p.message, p.severity)
+        for p in report.problems
+    ]
+    failing = report.errors + (report.warnings if strict else [])
+    if fmt == "json":
+        click.echo(problems_to_json(shown))
+    else:
+        for problem in shown:
+            if quiet and problem.severity != "error":
+                continue
+            click.echo(problem.format())
+        if not quiet:
+            counts = report.content.counts()
+            elapsed = time.perf_counter() - started
+            click.echo(
+                f"Loaded {counts['detections']} detections, {counts['stories']} stories, "
+                f"{counts['macros']} macros, {counts['lookups']} lookups, "
+                f"{counts['data_sources']} data sources ({counts['baselines']} baselines, "
+                f"{counts['deployments']} deployments, {counts['dashboards']} dashboards, "
+                f"{counts['investigations']} investigations, {counts['removed']} removed) "
+                f"from {report.files_read} files in {elapsed:.2f} s",
+                err=True,
+            )
+            verdict = "FAILED" if failing else "OK"
+            click.echo(
+                f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)",
+                err=True,
+            )
+    sys.exit(EXIT_CONTENT if failing else EXIT_OK)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write the schemas into (created if missing).",
+)
+def schema(output: Path) -> None:
+    """Write the JSON Schemas (draft 2020-12) of every object type.
+
+    Point your editor's YAML language server at them for completion and inline errors, e.g.
+    in VS Code settings: "yaml.schemas": {".schemas/detection.schema.json": "detections/**/*.yml"}.
+
+    \b
+    Example:
+      contentkit schema --output .schemas
+    """
+    from contentkit.content.schema import KINDS, schema_text
+
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for kind in KINDS:
+            target = output / f"{kind}.schema.json"
+            target.write_text(schema_text(kind), encoding="utf-8")
+            click.echo(str(target))
+    except OSError as exc:
+        _fail_usage(f"cannot write to {output}: {exc.strerror}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the `contentkit` console script and of `contentctl.py`."""
+    try:
+        return cli.main(args=argv, prog_name="contentkit", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("contentkit: interrupted", err=True)
+        sys.exit(130)

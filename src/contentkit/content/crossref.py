@@ -1,0 +1,301 @@
+"""Checks across objects: references resolve, names and ids are unique, searches are complete."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from contentkit.content import searchscan
+from contentkit.content.external import EXTERNAL_LOOKUPS, EXTERNAL_MACROS
+from contentkit.content.model import Baseline, Content, Detection
+from contentkit.content.problems import Severity, did_you_mean
+
+_DETECTION_TYPES = {"TTP", "Anomaly", "Hunting", "Correlation"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A cross-reference problem at a field path of one file (positions are resolved later)."""
+
+    file: str
+    path: tuple[str | int, ...]
+    message: str
+    severity: Severity = "error"
+    at_key: bool = False
+    offset: int | None = None  # position inside a search string, when known
+
+
+def _macro_table(content: Content) -> dict[str, tuple[tuple[str, ...], str]]:
+    return {m.key: (m.arguments, m.definition) for m in content.macros}
+
+
+def check(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Finding]:
+    """All cross-reference findings. `names`: kind -> [(name, file)] of every document read,
+    including those whose schema failed (so one bad file does not cascade into many errors)."""
+    out: list[Finding] = []
+    out += _unique(content, names)
+    story_names = {n for n, _ in names.get("story", [])}
+    data_source_names = {n for n, _ in names.get("data_source", [])}
+    macro_keys = {m.key for m in content.macros} | EXTERNAL_MACROS
+    macro_names = {m.name for m in content.macros}
+    lookup_names = {n for n, _ in names.get("lookup", [])}
+    for lookup in content.lookups:
+        if lookup.data_file is not None:
+            lookup_names.add(lookup.data_file.name)
+    produced = _produced_lookups(content)
+    filter_macros = {d.filter_macro for d in content.detections}
+    filter_macros |= {f"{b.stem}_filter" for b in content.baselines}
+    macro_table = _macro_table(content)
+    deployment_types = {d.type.lower() for d in content.deployments}
+    detection_names = {n for n, _ in names.get("detection", [])}
+
+    for det in content.detections:
+        out += _stories(det.file, det.analytic_stories, story_names)
+        out += _data_sources(det, data_source_names)
+        if det.filter_macro not in {c.name for c in searchscan.macro_calls(det.search)}:
+            out.append(
+                Finding(
+                    det.file,
+                    ("search",),
+                    f"the search does not call its filter macro `{det.filter_macro}` "
+                    f"(add `| `{det.filter_macro}`` at the end)",
+                )
+            )
+        out += _macros(det.file, det.search, macro_keys | filter_macros, macro_names)
+        out += _lookups(det.file, det.search, lookup_names | produced)
+        out += _rba_fields(det, macro_table)
+        # (a type outside the schema's enum is already reported by the schema)
+        if det.type in _DETECTION_TYPES and det.type.lower() not in deployment_types:
+            out.append(
+                Finding(
+                    det.file,
+                    ("type",),
+                    f"no deployment in deployments/ for detection type '{det.type}'",
+                )
+            )
+        for t_index, test in enumerate(det.tests):
+            for a_index, attack in enumerate(test.attack_data):
+                if "://" not in attack.data and not (content.root / attack.data).is_file():
+                    out.append(
+                        Finding(
+                            det.file,
+                            ("tests", t_index, "attack_data", a_index, "data"),
+                            f"dataset file '{attack.data}' does not exist",
+                        )
+                    )
+    for base in content.baselines:
+        out += _stories(base.file, base.analytic_stories, story_names)
+        out += _macros(base.file, base.search, macro_keys | filter_macros, macro_names)
+        out += _lookups(base.file, base.search, lookup_names | produced)
+        out += _baseline_detections(base, detection_names)
+    for macro in content.macros:
+        out += _macros(
+            macro.file, macro.definition, macro_keys | filter_macros, macro_names, "definition"
+        )
+        out += _lookups(macro.file, macro.definition, lookup_names | produced, "definition")
+    config = content.config
+    enrichment = config.mitre_enrichment if config is not None else None
+    if enrichment and not (content.root / enrichment).is_file():
+        out.append(
+            Finding(
+                "contentctl.yml",
+                ("mitre_enrichment",),
+                f"ATT&CK enrichment file '{enrichment}' does not exist",
+            )
+        )
+    for lookup in content.lookups:
+        if lookup.data_file is not None and not lookup.data_file.is_file():
+            out.append(
+                Finding(
+                    lookup.file,
+                    ("filename",) if lookup.data_file.name != lookup.file else ("name",),
+                    f"lookup file '{lookup.data_file.name}' is missing next to {lookup.file}",
+                )
+            )
+    return out
+
+
+def _unique(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Finding]:
+    out = []
+    for kind, entries in names.items():
+        if kind in {"removed", "deprecation_mapping", "contentctl"}:
+            continue
+        seen: dict[str, str] = {}
+        for name, file in entries:
+            key = name  # macros arrive as `name(N)`: arity is part of a macro's identity
+            if key in seen:
+                out.append(
+                    Finding(file, ("name",), f"{kind} name '{name}' is also used by {seen[key]}")
+                )
+            else:
+                seen[key] = file
+    return out
+
+
+def unique_ids(ids: list[tuple[str, str, str]]) -> list[Finding]:
+    """`ids`: (id, kind, file) of every non-removed document."""
+    seen: dict[str, str] = {}
+    out = []
+    for id_, _kind, file in ids:
+        low = id_.lower()
+        if low in seen:
+            out.append(Finding(file, ("id",), f"id {id_} is also used by {seen[low]}"))
+        else:
+            seen[low] = file
+    return out
+
+
+def _stories(file: str, stories: tuple[str, ...], known: set[str]) -> list[Finding]:
+    return [
+        Finding(
+            file,
+            ("tags", "analytic_story", i),
+            f"unknown analytic story '{s}'{did_you_mean(s, known)}",
+        )
+        for i, s in enumerate(stories)
+        if s not in known
+    ]
+
+
+def _data_sources(det: Detection, known: set[str]) -> list[Finding]:
+    out = []
+    key = "data_source"
+    for i, name in enumerate(det.data_sources):
+        if name in known or all(part in known for part in name.split(" AND ")):
+            continue
+        # Splunk's legacy (v4) tooling only warned about these; keep it a warning there.
+        severity: Severity = "warning" if det.legacy else "error"
+        out.append(
+            Finding(
+                det.file,
+                (key, i),
+                f"unknown data source '{name}'{did_you_mean(name, known)}",
+                severity,
+            )
+        )
+    return out
+
+
+def _macros(
+    file: str, search: str, keys: set[str], names: set[str], field: str = "search"
+) -> list[Finding]:
+    out = []
+    for call in searchscan.macro_calls(search):
+        if call.key in keys:
+            continue
+        if call.name in names or any(k.startswith(call.name + "(") for k in keys):
+            arities = sorted(k for k in keys if k == call.name or k.startswith(call.name + "("))
+            message = (
+                f"macro `{call.name}` is called with {len(call.args)} argument(s); "
+                f"defined: {', '.join(arities)}"
+            )
+        else:
+            message = f"unknown macro `{call.key}`{did_you_mean(call.name, {k.split('(')[0] for k in keys})}"
+        out.append(Finding(file, (field,), message, offset=call.offset))
+    return out
+
+
+def _lookups(file: str, search: str, known: set[str], field: str = "search") -> list[Finding]:
+    out = []
+    for command, name, offset in searchscan.lookup_uses(search):
+        if command == "outputlookup" or name in known or name in EXTERNAL_LOOKUPS:
+            continue
+        if name.endswith(".csv") and name[:-4] in known:
+            continue
+        if "$" in name:
+            continue
+        out.append(
+            Finding(
+                file,
+                (field,),
+                f"unknown lookup '{name}'{did_you_mean(name, known)}",
+                offset=offset,
+            )
+        )
+    return out
+
+
+def _produced_lookups(content: Content) -> set[str]:
+    produced: set[str] = set()
+    searches = [d.search for d in content.detections] + [b.search for b in content.baselines]
+    for search in searches:
+        for command, name, _ in searchscan.lookup_uses(search):
+            if command == "outputlookup":
+                produced.add(name)
+                produced.add(re.sub(r"\.csv$", "", name))
+    return produced
+
+
+def _baseline_detections(base: Baseline, known: set[str]) -> list[Finding]:
+    return [
+        Finding(
+            base.file,
+            ("tags", "detections", i),
+            f"unknown detection '{name}'{did_you_mean(name, known)}",
+            "warning",
+        )
+        for i, name in enumerate(base.detections)
+        if name not in known
+    ]
+
+
+def _rba_fields(det: Detection, macros: dict[str, tuple[tuple[str, ...], str]]) -> list[Finding]:
+    if det.rba is None:
+        return []
+    fields = searchscan.output_fields(det.search, macros)
+    out = []
+    objects: list[tuple[str, tuple[Any, ...]]] = []
+    if det.legacy:
+        legacy_fields = [r.field for r in det.rba.risk_objects] + [
+            t.field for t in det.rba.threat_objects
+        ]
+        objects += [(name, ("tags", "observable")) for name in legacy_fields]
+    else:
+        objects += [
+            (r.field, ("rba", "risk_objects", i, "field"))
+            for i, r in enumerate(det.rba.risk_objects)
+        ]
+        objects += [
+            (t.field, ("rba", "threat_objects", i, "field"))
+            for i, t in enumerate(det.rba.threat_objects)
+        ]
+    for name, path in objects:
+        if fields is not None:
+            if not searchscan.field_in(name, fields):
+                out.append(
+                    Finding(
+                        det.file,
+                        path,
+                        f"field '{name}' is not among the search's output fields "
+                        f"({_listing(fields)}){did_you_mean(name, fields)}",
+                        # Static analysis cannot see automatic extractions or lookups done by
+                        # macros, so this stays a warning (`--strict` makes it fail).
+                        "warning",
+                    )
+                )
+        elif name not in det.search:
+            out.append(
+                Finding(
+                    det.file,
+                    path,
+                    f"field '{name}' is never named in the search; cannot tell whether the "
+                    "search outputs it",
+                    "warning",
+                )
+            )
+    return out
+
+
+def _listing(fields: set[str], most: int = 8) -> str:
+    names = sorted(fields)
+    shown = ", ".join(names[:most])
+    return shown + (f", … {len(names) - most} more" if len(names) > most else "")
+
+
+def group_by_file(findings: list[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        grouped[finding.file].append(finding)
+    return grouped

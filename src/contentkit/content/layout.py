@@ -1,0 +1,54 @@
+"""Where each kind of object lives in a security_content-style repository."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# folder -> object kind; the schema file of a kind is `schemas/<kind>.schema.json`
+FOLDERS: dict[str, str] = {
+    "detections": "detection",
+    "baselines": "baseline",
+    "investigations": "investigation",
+    "stories": "story",
+    "macros": "macro",
+    "lookups": "lookup",
+    "data_sources": "data_source",
+    "deployments": "deployment",
+    "dashboards": "dashboard",
+    "removed": "removed",
+}
+CONFIG_FILE = "contentctl.yml"
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One YAML file of the repository and the kind of object it holds."""
+
+    path: Path  # absolute
+    rel: str  # relative to the repository root, with forward slashes
+    kind: str
+
+
+def discover(root: Path) -> list[SourceFile]:
+    """All content YAML files under `root`, sorted by relative path; `removed/` included."""
+    found: list[SourceFile] = []
+    for folder, kind in FOLDERS.items():
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
+                    continue
+                path = Path(dirpath) / name
+                rel = path.relative_to(root).as_posix()
+                file_kind = kind
+                if kind == "removed" and name.lower() == "deprecation_mapping.yml":
+                    file_kind = "deprecation_mapping"
+                found.append(SourceFile(path, rel, file_kind))
+    found.sort(key=lambda f: f.rel)
+    return found

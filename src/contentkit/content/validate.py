@@ -1,0 +1,269 @@
+"""Load a content repository and validate it: YAML, JSON Schema, then cross references.
+
+Every file is read and checked even when others are broken; all problems come back together,
+each with `file:line:col`, the field path and a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contentkit.content import crossref, layout, model, schema
+from contentkit.content.problems import Problem, field_path
+from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml
+
+
+class RepositoryError(Exception):
+    """The path given is not a content repository at all (a usage error, exit 2)."""
+
+
+@dataclass
+class Report:
+    """The outcome of validation: the model (valid objects only) and every problem found."""
+
+    content: model.Content
+    problems: list[Problem] = field(default_factory=list)
+    files_read: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Doc:
+    source: layout.SourceFile
+    raw: bytes
+    data: Any = None
+
+
+@dataclass
+class _FileResult:
+    """What reading one file produced. Small and cheap to send back from a worker process:
+    the parsed document travels as `marshal` bytes, which load far faster than pickled objects."""
+
+    source: layout.SourceFile
+    packed: bytes | None = None  # marshal of the document, when it is a mapping
+    valid: bool = False  # passed its schema
+    name: str | None = None
+    id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+_BUILDERS: dict[str, Callable[[_Doc], Any]] = {
+    "detection": lambda d: model.detection_from(d.source.rel, d.data),
+    "baseline": lambda d: model.baseline_from(d.source.rel, d.data),
+    "investigation": lambda d: model.investigation_from(d.source.rel, d.data),
+    "story": lambda d: model.story_from(d.source.rel, d.data),
+    "macro": lambda d: model.macro_from(d.source.rel, d.data),
+    "lookup": lambda d: model.lookup_from(d.source.path, d.source.rel, d.data),
+    "data_source": lambda d: model.data_source_from(d.source.rel, d.data),
+    "deployment": lambda d: model.deployment_from(d.source.rel, d.data),
+    "dashboard": lambda d: model.dashboard_from(d.source.path, d.source.rel, d.data),
+    "contentctl": lambda d: model.config_from(d.data),
+}
+_TARGET = {
+    "detection": "detections",
+    "baseline": "baselines",
+    "investigation": "investigations",
+    "story": "stories",
+    "macro": "macros",
+    "lookup": "lookups",
+    "data_source": "data_sources",
+    "deployment": "deployments",
+    "dashboard": "dashboards",
+}
+# Below this many files, worker processes cost more than they save.
+_PARALLEL_MIN_FILES = 400
+
+
+def _name_of(kind: str, data: Any) -> str | None:
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        return None
+    name: str = data["name"]
+    if kind == "macro" and isinstance(data.get("arguments"), list) and data["arguments"]:
+        return f"{name}({len(data['arguments'])})"
+    return name
+
+
+def _read_one(source: layout.SourceFile) -> _FileResult:
+    """Read, parse and schema-check one file. Never raises."""
+    result = _FileResult(source)
+    try:
+        raw = source.path.read_bytes()
+    except OSError as exc:
+        result.problems.append(Problem(source.rel, message=f"cannot read file: {exc.strerror}"))
+        return result
+    duplicates: list[str] = []
+    try:
+        data = load_yaml(raw, duplicates)
+    except YamlSyntaxError as exc:
+        result.problems.append(Problem(source.rel, exc.line, exc.column, "", exc.message))
+        return result
+    kind = source.kind
+    result.name = _name_of(kind, data)
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        result.id = data["id"]
+    for key, line, column in SourceMap(raw).duplicate_keys() if duplicates else ():
+        result.problems.append(
+            Problem(
+                source.rel,
+                line,
+                column,
+                key,
+                f"key '{key}' appears twice in one mapping; the last value wins",
+                "warning",
+            )
+        )
+    findings: list[crossref.Finding] = []
+    if kind == "deprecation_mapping":
+        if not isinstance(data, dict):
+            findings.append(crossref.Finding(source.rel, (), "expected a mapping"))
+    else:
+        result.valid = _schema_findings(source.rel, data, kind, findings)
+        if isinstance(data, dict):
+            result.packed = marshal.dumps(data)
+    result.problems += _locate(findings, {source.rel: raw})
+    return result
+
+
+def _model(result: _FileResult) -> tuple[Any, list[Problem]]:
+    """Build the model object of a schema-valid document."""
+    assert result.packed is not None
+    source = result.source
+    doc = _Doc(source, b"", marshal.loads(result.packed))
+    try:
+        return _BUILDERS[source.kind](doc), []
+    except (KeyError, TypeError, ValueError) as exc:  # a schema gap; never a traceback
+        return None, [Problem(source.rel, message=f"cannot read object: {exc!r}")]
+
+
+def _read_all(sources: list[layout.SourceFile]) -> list[_FileResult]:
+    if len(sources) < _PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        return [_read_one(s) for s in sources]
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform
+        return [_read_one(s) for s in sources]
+    workers = min(os.cpu_count() or 2, 4)
+    with context.Pool(workers) as pool:
+        return pool.map(_read_one, sources, chunksize=max(16, len(sources) // (workers * 8)))
+
+
+def validate(root: Path) -> Report:
+    """Validate the repository at `root`; raise RepositoryError if it is not one."""
+    root = root.resolve()
+    if not root.exists():
+        raise RepositoryError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise RepositoryError(f"{root}: not a directory")
+    files = layout.discover(root)
+    config_path = root / layout.CONFIG_FILE
+    if not files and not config_path.is_file():
+        raise RepositoryError(
+            f"{root}: not a content repository (no {layout.CONFIG_FILE} and none of "
+            f"{', '.join(layout.FOLDERS)})"
+        )
+    content = model.Content(root=root)
+    # Objects whose schema failed but that still read as objects: cross references are checked
+    # on them too (so every problem shows up in one run), but they never reach the build.
+    checked = model.Content(root=root)
+    problems: list[Problem] = []
+    sources = list(files)
+    if config_path.is_file():
+        sources.insert(0, layout.SourceFile(config_path, layout.CONFIG_FILE, "contentctl"))
+    else:
+        problems.append(Problem(layout.CONFIG_FILE, message="missing: the app's settings file"))
+
+    names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    ids: list[tuple[str, str, str]] = []
+    for result in _read_all(sources):
+        kind = result.source.kind
+        problems += result.problems
+        if result.name is not None:
+            names[kind].append((result.name, result.source.rel))
+        if result.id is not None and kind not in {"removed", "deprecation_mapping", "contentctl"}:
+            ids.append((result.id, kind, result.source.rel))
+        if result.packed is None or kind == "deprecation_mapping":
+            continue
+        if kind == "removed":
+            content.removed += result.valid
+            continue
+        obj, trouble = _model(result)
+        if result.valid:
+            problems += trouble
+        if obj is None:
+            continue
+        if kind == "contentctl":
+            checked.config = obj
+            content.config = obj if result.valid else None
+        else:
+            getattr(checked, _TARGET[kind]).append(obj)
+            if result.valid:
+                getattr(content, _TARGET[kind]).append(obj)
+
+    findings = crossref.unique_ids(ids) + crossref.check(checked, names)
+    raws = {}
+    for rel in {f.file for f in findings}:
+        with contextlib.suppress(OSError):
+            raws[rel] = (root / rel).read_bytes()
+    problems += _locate(findings, raws)
+    problems.sort(key=lambda p: (p.file, p.line, p.column, p.field, p.message))
+    return Report(content, problems, files_read=len(sources))
+
+
+def _schema_findings(rel: str, data: Any, kind: str, findings: list[crossref.Finding]) -> bool:
+    """Append schema findings of a document; True when it is valid."""
+    if not isinstance(data, dict):
+        what = "empty file" if data is None else f"a {type(data).__name__}"
+        findings.append(crossref.Finding(rel, (), f"expected a mapping, found {what}"))
+        return False
+    found = schema.check(kind, data)
+    for f in found:
+        findings.append(crossref.Finding(rel, f.path, f.message, at_key=f.at_key))
+    return not found
+
+
+def _locate(findings: list[crossref.Finding], raws: dict[str, bytes]) -> list[Problem]:
+    """Turn findings into problems with line and column, composing each file at most once."""
+    out = []
+    maps: dict[str, SourceMap] = {}
+    for finding in findings:
+        raw = raws.get(finding.file)
+        line = column = 0
+        if raw is not None:
+            source_map = maps.get(finding.file)
+            if source_map is None:
+                source_map = maps[finding.file] = SourceMap(raw)
+            line, column = source_map.position(finding.path, key=finding.at_key)
+        message = finding.message
+        if finding.offset is not None:
+            message += f" (at character {finding.offset + 1} of the {finding.path[-1]})"
+        out.append(
+            Problem(
+                finding.file,
+                line,
+                column,
+                field_path(finding.path),
+                message,
+                finding.severity,
+            )
+        )
+    return out
