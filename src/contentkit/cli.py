@@ -47,6 +47,8 @@ def cli() -> None:
     \b
     Examples:
       contentkit validate                  # check the repository in this folder
+      contentkit build                     # validate, then build build/<appid>-<version>.tar.gz
+      contentkit diff old.tar.gz build/<appid>-<version>.tar.gz
       contentkit validate ../security_content --format json
       contentkit schema --output .schemas  # JSON Schemas for editor autocompletion
     """
@@ -147,6 +149,115 @@ def schema(output: Path) -> None:
             click.echo(str(target))
     except OSError as exc:
         _fail_usage(f"cannot write to {output}: {exc.strerror}")
+
+
+def _validated(path: Path, *, quiet: bool = False) -> Any:
+    """Validate PATH for a command that needs clean content; exit 1 with the errors if not."""
+    from contentkit.content.validate import RepositoryError
+    from contentkit.content.validate import validate as run_validate
+
+    try:
+        report = run_validate(path)
+    except RepositoryError as exc:
+        _fail_usage(str(exc))
+    root = report.content.root
+    for problem in report.errors:
+        click.echo(
+            problem.format().replace(problem.file, _display(root, problem.file), 1), err=True
+        )
+    if report.errors:
+        click.echo(
+            f"contentkit: {len(report.errors)} validation error(s); nothing was built", err=True
+        )
+        sys.exit(EXIT_CONTENT)
+    if report.warnings and not quiet:
+        click.echo(
+            f"{len(report.warnings)} validation warning(s) (see `contentkit validate`)", err=True
+        )
+    return report
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder (default: build/ inside PATH).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the package path.")
+def build(path: Path, output: Path | None, quiet: bool) -> None:
+    """Validate, then build the Splunk app and its package.
+
+    Writes OUTPUT/<appid>/ (the app folder) and OUTPUT/<appid>-<version>.tar.gz. Everything is
+    built in a temporary folder first: a failed build leaves the previous output untouched.
+    Building the same content twice gives the same .tar.gz bytes; set SOURCE_DATE_EPOCH to fix
+    the build date (otherwise it is the newest date found in the content).
+
+    \b
+    Examples:
+      contentkit build
+      contentkit build ../security_content --output dist
+    """
+    from contentkit.render.build import BuildError
+    from contentkit.render.build import build as run_build
+
+    started = time.perf_counter()
+    report = _validated(path, quiet=quiet)
+    target = output if output is not None else report.content.root / "build"
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(f"  {message}", err=True)
+
+    try:
+        result = run_build(report.content, target, progress=progress)
+    except BuildError as exc:
+        click.echo(f"contentkit: build failed: {exc}", err=True)
+        sys.exit(EXIT_CONTENT)
+    if not quiet:
+        click.echo(
+            f"Built {result.detections} detections, {result.baselines} baselines, "
+            f"{result.stories} stories, {result.macros} macros, {result.lookups} lookups "
+            f"({result.files} files) in {time.perf_counter() - started:.2f} s",
+            err=True,
+        )
+        click.echo(f"app folder: {os.path.relpath(result.app_dir)}", err=True)
+    click.echo(os.path.relpath(result.package))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools.",
+)
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """Compare two builds stanza by stanza, for release review.
+
+    OLD and NEW are each a package (.tar.gz, .tgz, .spl) or an app folder. Lists added and
+    removed files and stanzas, and added, removed and changed keys; JSON values are compared as
+    parsed JSON. Exit status: 0 no differences, 1 differences, 2 bad input.
+
+    \b
+    Examples:
+      contentkit diff dist/old/DA-ESS-ContentUpdate-5.12.0.tar.gz build/DA-ESS-ContentUpdate-5.13.0.tar.gz
+      contentkit diff old_app/ build/DA-ESS-contentkit --format json
+    """
+    from contentkit.render.appdiff import AppDiffError, diff_apps, render_json, render_text
+
+    try:
+        result = diff_apps(old, new)
+    except AppDiffError as exc:
+        _fail_usage(str(exc))
+    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    sys.exit(EXIT_CONTENT if result.has_changes else EXIT_OK)
 
 
 def main(argv: list[str] | None = None) -> Any:

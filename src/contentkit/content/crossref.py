@@ -9,7 +9,7 @@ from typing import Any
 
 from contentkit.content import searchscan
 from contentkit.content.external import EXTERNAL_LOOKUPS, EXTERNAL_MACROS
-from contentkit.content.model import Baseline, Content, Detection
+from contentkit.content.model import Baseline, Content, Detection, RiskObject, ThreatObject
 from contentkit.content.problems import Severity, did_you_mean
 
 _DETECTION_TYPES = {"TTP", "Anomaly", "Hunting", "Correlation"}
@@ -261,6 +261,22 @@ def _rba_fields(det: Detection, macros: dict[str, tuple[tuple[str, ...], str]]) 
             (t.field, ("rba", "threat_objects", i, "field"))
             for i, t in enumerate(det.rba.threat_objects)
         ]
+    if not det.legacy:
+        groups: tuple[tuple[str, tuple[RiskObject | ThreatObject, ...]], ...] = (
+            ("risk", det.rba.risk_objects),
+            ("threat", det.rba.threat_objects),
+        )
+        for kind, items in groups:
+            for i, item in enumerate(items):
+                if item in items[:i]:
+                    out.append(
+                        Finding(
+                            det.file,
+                            ("rba", f"{kind}_objects", i),
+                            f"{kind} object '{item.field}' ({item.type}) is listed twice",
+                            "warning",
+                        )
+                    )
     for name, path in objects:
         if fields is not None:
             if not searchscan.field_in(name, fields):

@@ -95,6 +95,17 @@ class ConfFile:
     stanzas: list[Stanza] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     trailer: list[str] = field(default_factory=list)
+    _index: dict[str, Stanza] = field(default_factory=dict, repr=False, compare=False)
+
+    def _lookup(self) -> dict[str, Stanza]:
+        # `stanzas` is a public list that callers may change: rebuild the index when it is stale
+        if len(self._index) != len(self.stanzas) or (
+            self.stanzas and self._index.get(self.stanzas[-1].name) is not self.stanzas[-1]
+        ):
+            self._index = {}
+            for stanza in self.stanzas:
+                self._index.setdefault(stanza.name, stanza)
+        return self._index
 
     @classmethod
     def from_dict(
@@ -116,15 +127,14 @@ class ConfFile:
 
     def get(self, name: str) -> Stanza | None:
         """The stanza called ``name`` or ``None``."""
-        for stanza in self.stanzas:
-            if stanza.name == name:
-                return stanza
-        return None
+        return self._lookup().get(name)
 
     def add(self, name: str, values: Mapping[str, str] | None = None) -> Stanza:
         """Append a new stanza and return it."""
         stanza = Stanza(name, dict(values or {}))
+        index = self._lookup()
         self.stanzas.append(stanza)
+        index.setdefault(name, stanza)
         return stanza
 
     def __getitem__(self, name: str) -> Stanza:
@@ -134,7 +144,7 @@ class ConfFile:
         return stanza
 
     def __contains__(self, name: object) -> bool:
-        return any(s.name == name for s in self.stanzas)
+        return isinstance(name, str) and name in self._lookup()
 
     def __iter__(self) -> Iterator[Stanza]:
         return iter(self.stanzas)
@@ -224,6 +234,24 @@ def _check_stanza_name(name: object) -> str:
     return name
 
 
+def _key_lines(key: str, value: str) -> str:
+    """`key = value`, with every line of a multi-line value but the last ending in `\\`."""
+    lines = value.split("\n")
+    if len(lines) == 1:
+        return f"{key} = {value}" if value else f"{key} ="
+    return f"{key} = " + "\\\n".join(lines)
+
+
+def format_setting(stanza: str, key: str, value: str) -> str:
+    """One `key = value` setting as conf text (possibly several lines); ValueError naming the
+    stanza and key if the key or value cannot be written and read back unchanged."""
+    _check_key(stanza, key)
+    problem = check_value(value)
+    if problem:
+        raise ValueError(f"[{stanza}] {key}: {problem}")
+    return _key_lines(key, value)
+
+
 def _iter_lines(conf: ConfFile) -> Iterator[str]:
     for line in conf.header:
         yield _check_comment("header", line)
@@ -249,14 +277,7 @@ def _iter_lines(conf: ConfFile) -> Iterator[str]:
                 raise ValueError(f"[{name}] {key}: {problem}")
             for line in stanza.key_comments.get(key, ()):
                 yield _check_comment(f"[{name}] {key}", line)
-            lines = value.split("\n")
-            if len(lines) == 1:
-                yield f"{key} = {value}" if value else f"{key} ="
-            else:
-                yield f"{key} = {lines[0]}\\"
-                for part in lines[1:-1]:
-                    yield f"{part}\\"
-                yield lines[-1]
+            yield _key_lines(key, value)
     if conf.trailer:
         yield ""
         for line in conf.trailer:

@@ -133,7 +133,7 @@ def make_tarball(app_dir: Path, out_path: Path, *, source_date_epoch: int | None
     try:
         with os.fdopen(fd, "wb") as raw:
             with (
-                gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as gz,
                 tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
             ):
                 tar.addfile(_tarinfo(app_id, True, 0, mtime, False))
