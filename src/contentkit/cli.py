@@ -48,6 +48,7 @@ def cli() -> None:
     Examples:
       contentkit validate                  # check the repository in this folder
       contentkit build                     # validate, then build build/<appid>-<version>.tar.gz
+      contentkit test                      # replay every test's datasets and judge the results
       contentkit diff old.tar.gz build/<appid>-<version>.tar.gz
       contentkit validate ../security_content --format json
       contentkit schema --output .schemas  # JSON Schemas for editor autocompletion
@@ -258,6 +259,127 @@ def diff(old: Path, new: Path, fmt: str) -> None:
         _fail_usage(str(exc))
     click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
     sys.exit(EXIT_CONTENT if result.has_changes else EXIT_OK)
+
+
+@cli.command(name="test", context_settings=CONTEXT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "-d",
+    "--detection",
+    "detections",
+    multiple=True,
+    metavar="NAME_OR_FILE",
+    help="Test only this detection (name, file path or file stem); repeatable.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Detections tested at once (default: CPU count).",
+)
+@click.option(
+    "--junit", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here."
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the JSON report here.",
+)
+@click.option(
+    "--results-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where summary.yml goes (default: PATH/test_results).",
+)
+@click.option(
+    "--scheduled",
+    is_flag=True,
+    help="Place events where the detection's schedule would see them and search only its time window.",
+)
+@click.option(
+    "--offline", is_flag=True, help="Never download datasets; use local files and the cache only."
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Download cache (default: $CONTENTKIT_CACHE or PATH/.contentkit-cache/datasets).",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bar; print failures and the summary only."
+)
+def test_command(
+    path: Path,
+    detections: tuple[str, ...],
+    jobs: int | None,
+    junit: Path | None,
+    json_path: Path | None,
+    results_dir: Path | None,
+    scheduled: bool,
+    offline: bool,
+    cache_dir: Path | None,
+    quiet: bool,
+) -> None:
+    """Test detections by replaying their datasets into the embedded SPL engine.
+
+    For each test of each detection: replay the test's attack_data into a fresh index, run the
+    search with its macros and lookups, and judge it. Unit passes with at least one real result
+    (a lone count=0 row is not one), every risk-object field set in every result and every
+    threat-object field set in at least one, plus the test's own expect: block; negative tests
+    pass with no result. Integration builds the risk events and notables Enterprise Security
+    would write and fails on a missing field or an unfilled $token$.
+
+    Datasets are repository files or URLs (downloaded once into a cache, or mapped to a local
+    folder by test_data_caches in contentctl.yml). One that cannot be had is reported as
+    "dataset_unavailable", a command the engine cannot run as "unsupported": neither passes,
+    neither fails the run. Exit status: 0 no failure, 1 a test failed or errored (or the content
+    does not validate), 2 usage errors.
+
+    \b
+    Examples:
+      contentkit test
+      contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
+      contentkit test ../security_content --offline --junit junit.xml --json results.json
+    """
+    from contentkit.replay.datasets import DatasetResolver
+    from contentkit.testing import reports, runner
+    from contentkit.testing.terminal import Display
+
+    started = time.perf_counter()
+    report = _validated(path, quiet=True)
+    content = report.content
+    chosen = list(content.detections)
+    if detections:
+        chosen, unknown = runner.select(content.detections, detections, content.root)
+        if unknown:
+            _fail_usage(f"no detection matches {', '.join(repr(u) for u in unknown)}")
+    caches = content.config.test_data_caches if content.config else ()
+    resolver = DatasetResolver.for_content(
+        content.root, caches, cache_dir=cache_dir, offline=offline
+    )
+    engine = runner.Engine.for_content(content, resolver, scheduled=scheduled)
+    display = Display(total=len(chosen), quiet=quiet)
+    with display:
+        outcomes = runner.run_all(
+            engine, chosen, jobs=jobs or runner.default_jobs(), on_done=display.done
+        )
+    duration = time.perf_counter() - started
+    display.summary(outcomes, duration)
+    try:
+        if json_path:
+            reports.write_json(json_path, outcomes, duration)
+        if junit:
+            reports.write_junit(junit, outcomes, duration)
+        summary_dir = results_dir or content.root / "test_results"
+        reports.write_summary(
+            summary_dir / "summary.yml", outcomes, "selected" if detections else "all"
+        )
+    except OSError as exc:
+        _fail_usage(f"cannot write the reports: {exc}")
+    failed = any(o.verdict in runner.FAILING for o in outcomes)
+    sys.exit(EXIT_CONTENT if failed else EXIT_OK)
 
 
 def main(argv: list[str] | None = None) -> Any:

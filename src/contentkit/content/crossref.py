@@ -31,9 +31,15 @@ def _macro_table(content: Content) -> dict[str, tuple[tuple[str, ...], str]]:
     return {m.key: (m.arguments, m.definition) for m in content.macros}
 
 
-def check(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Finding]:
+def check(
+    content: Content,
+    names: dict[str, list[tuple[str, str]]],
+    output_fields: dict[str, set[str] | None] | None = None,
+) -> list[Finding]:
     """All cross-reference findings. `names`: kind -> [(name, file)] of every document read,
-    including those whose schema failed (so one bad file does not cascade into many errors)."""
+    including those whose schema failed (so one bad file does not cascade into many errors).
+    `output_fields`: detection file -> its search's output fields, when already worked out."""
+    known_fields = output_fields or {}
     out: list[Finding] = []
     out += _unique(content, names)
     story_names = {n for n, _ in names.get("story", [])}
@@ -65,7 +71,7 @@ def check(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Fin
             )
         out += _macros(det.file, det.search, macro_keys | filter_macros, macro_names)
         out += _lookups(det.file, det.search, lookup_names | produced)
-        out += _rba_fields(det, macro_table)
+        out += _rba_fields(det, macro_table, known_fields)
         # (a type outside the schema's enum is already reported by the schema)
         if det.type in _DETECTION_TYPES and det.type.lower() not in deployment_types:
             out.append(
@@ -82,7 +88,9 @@ def check(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Fin
                         Finding(
                             det.file,
                             ("tests", t_index, "attack_data", a_index, "data"),
-                            f"dataset file '{attack.data}' does not exist",
+                            f"dataset file '{attack.data}' does not exist "
+                            "(`contentkit test` reports the test as dataset_unavailable)",
+                            "warning",
                         )
                     )
     for base in content.baselines:
@@ -105,6 +113,7 @@ def check(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Fin
                 f"ATT&CK enrichment file '{enrichment}' does not exist",
             )
         )
+    out += _attack_ids(content)
     for lookup in content.lookups:
         if lookup.data_file is not None and not lookup.data_file.is_file():
             out.append(
@@ -115,6 +124,35 @@ def check(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Fin
                 )
             )
     return out
+
+
+def _attack_ids(content: Content) -> list[Finding]:
+    """Warn about ATT&CK ids that the pack's enrichment CSV does not know (when it has one).
+    A sub-technique whose parent is known is accepted (the CSV may predate it)."""
+    from contentkit.content import attack
+
+    config = content.config
+    rel = (config.mitre_enrichment if config is not None else None) or (
+        "app_template/lookups/mitre_enrichment.csv"
+    )
+    path = content.root / rel
+    if not path.is_file():
+        return []
+    try:
+        known = attack.load_attack(path)
+    except attack.AttackError as exc:
+        return [Finding(rel, (), str(exc), "warning")]
+    return [
+        Finding(
+            det.file,
+            ("tags", "mitre_attack_id", i),
+            f"unknown ATT&CK technique id '{tid}' (not in {rel})",
+            "warning",
+        )
+        for det in content.detections
+        for i, tid in enumerate(det.mitre_attack_ids)
+        if attack.technique(known, tid) is None
+    ]
 
 
 def _unique(content: Content, names: dict[str, list[tuple[str, str]]]) -> list[Finding]:
@@ -241,10 +279,17 @@ def _baseline_detections(base: Baseline, known: set[str]) -> list[Finding]:
     ]
 
 
-def _rba_fields(det: Detection, macros: dict[str, tuple[tuple[str, ...], str]]) -> list[Finding]:
+def _rba_fields(
+    det: Detection,
+    macros: dict[str, tuple[tuple[str, ...], str]],
+    known: dict[str, set[str] | None],
+) -> list[Finding]:
     if det.rba is None:
         return []
-    fields = searchscan.output_fields(det.search, macros)
+    if det.file in known:
+        fields = known[det.file]
+    else:
+        fields = searchscan.output_fields(det.search, macros)
     out = []
     objects: list[tuple[str, tuple[Any, ...]]] = []
     if det.legacy:

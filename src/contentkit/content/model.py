@@ -68,6 +68,7 @@ class AttackData:
     sourcetype: str
     host: str | None = None
     index: str | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,7 @@ def _tests(doc: dict[str, Any]) -> tuple[DetectionTest, ...]:
                         sourcetype=a["sourcetype"],
                         host=a.get("host"),
                         index=a.get("custom_index"),
+                        sha256=a.get("sha256"),
                     )
                     for a in test["attack_data"]
                 ),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contentkit.content import crossref, layout, model, schema
+from contentkit.content import crossref, layout, model, schema, searchscan
 from contentkit.content.problems import Problem, field_path
 from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml
 
@@ -60,6 +60,9 @@ class _FileResult:
     source: layout.SourceFile
     packed: bytes | None = None  # marshal of the document, when it is a mapping
     valid: bool = False  # passed its schema
+    # a detection's search output fields, worked out in the worker (see crossref._rba_fields)
+    output_fields: tuple[str, ...] | None = None
+    has_output_fields: bool = False
     name: str | None = None
     id: str | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -138,6 +141,10 @@ def _read_one(source: layout.SourceFile) -> _FileResult:
         result.valid = _schema_findings(source.rel, data, kind, findings)
         if isinstance(data, dict):
             result.packed = marshal.dumps(data)
+        if kind == "detection" and result.valid and _MACROS is not None:
+            fields = searchscan.output_fields(data["search"], _MACROS)
+            result.output_fields = None if fields is None else tuple(sorted(fields))
+            result.has_output_fields = True
     result.problems += _locate(findings, {source.rel: raw})
     return result
 
@@ -151,6 +158,28 @@ def _model(result: _FileResult) -> tuple[Any, list[Problem]]:
         return _BUILDERS[source.kind](doc), []
     except (KeyError, TypeError, ValueError) as exc:  # a schema gap; never a traceback
         return None, [Problem(source.rel, message=f"cannot read object: {exc!r}")]
+
+
+# Macro definitions, read before the workers start so that they can analyse searches.
+_MACROS: dict[str, tuple[tuple[str, ...], str]] | None = None
+
+
+def _preload_macros(sources: list[layout.SourceFile]) -> dict[str, tuple[tuple[str, ...], str]]:
+    table: dict[str, tuple[tuple[str, ...], str]] = {}
+    for source in sources:
+        if source.kind != "macro":
+            continue
+        try:
+            data = load_yaml(source.path.read_bytes())
+        except (OSError, YamlSyntaxError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("definition"), str):
+            arguments = data.get("arguments") or []
+            if isinstance(arguments, list) and all(isinstance(a, str) for a in arguments):
+                key = _name_of("macro", data)
+                if key is not None:
+                    table[key] = (tuple(arguments), data["definition"])
+    return table
 
 
 def _read_all(sources: list[layout.SourceFile]) -> list[_FileResult]:
@@ -194,7 +223,17 @@ def validate(root: Path) -> Report:
 
     names: dict[str, list[tuple[str, str]]] = defaultdict(list)
     ids: list[tuple[str, str, str]] = []
-    for result in _read_all(sources):
+    global _MACROS
+    _MACROS = _preload_macros(sources)
+    try:
+        results = _read_all(sources)
+    finally:
+        _MACROS = None
+    output_fields: dict[str, set[str] | None] = {}
+    for result in results:
+        if result.has_output_fields:
+            fields = result.output_fields
+            output_fields[result.source.rel] = None if fields is None else set(fields)
         kind = result.source.kind
         problems += result.problems
         if result.name is not None:
@@ -207,6 +246,7 @@ def validate(root: Path) -> Report:
             content.removed += result.valid
             continue
         obj, trouble = _model(result)
+        result.packed = None  # the document is no longer needed: keep peak memory down
         if result.valid:
             problems += trouble
         if obj is None:
@@ -219,7 +259,7 @@ def validate(root: Path) -> Report:
             if result.valid:
                 getattr(content, _TARGET[kind]).append(obj)
 
-    findings = crossref.unique_ids(ids) + crossref.check(checked, names)
+    findings = crossref.unique_ids(ids) + crossref.check(checked, names, output_fields)
     raws = {}
     for rel in {f.file for f in findings}:
         with contextlib.suppress(OSError):

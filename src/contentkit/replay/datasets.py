@@ -1,0 +1,171 @@
+"""Where a test's dataset comes from: a file of the content repository, a local mirror of a URL
+prefix (`test_data_caches` in contentctl.yml), or a download kept in a cache.
+
+Downloads are written to a temporary file and renamed into place only when complete (the length
+the server announced, and the SHA-256 the test names, if any); the cache keeps each file's
+SHA-256 beside it and checks it on every reuse. Anything that cannot be had is a
+`DatasetUnavailable` with the reason: never a pass, never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_TIMEOUT = 20.0
+_CHUNK = 1 << 20
+
+
+class DatasetUnavailable(Exception):
+    """The dataset cannot be read; the message says why (and names the URL or path)."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_url(data: str) -> bool:
+    return urlsplit(data).scheme in {"http", "https"}
+
+
+@dataclass
+class DatasetResolver:
+    """Turns a test's `data` reference into a local file."""
+
+    root: Path  # the content repository
+    cache_dir: Path
+    mirrors: tuple[tuple[str, Path], ...] = ()  # (URL prefix, local folder)
+    offline: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    downloads: int = 0  # how many files this resolver fetched from the network
+    _unreachable: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def for_content(
+        cls,
+        root: Path,
+        test_data_caches: tuple[tuple[str, str], ...] = (),
+        *,
+        cache_dir: Path | None = None,
+        offline: bool = False,
+    ) -> DatasetResolver:
+        mirrors = tuple((url, (root / folder).resolve()) for url, folder in test_data_caches)
+        cache = cache_dir or Path(
+            os.environ.get("CONTENTKIT_CACHE", root / ".contentkit-cache" / "datasets")
+        )
+        return cls(root=root, cache_dir=cache, mirrors=mirrors, offline=offline)
+
+    def resolve(self, data: str, sha256: str | None = None) -> Path:
+        """The local path of `data`; DatasetUnavailable if it cannot be had."""
+        data = data.strip()
+        if not is_url(data):
+            path = (self.root / data).resolve()
+            if not path.is_file():
+                raise DatasetUnavailable(f"dataset file {data} does not exist")
+            self._check(path, sha256, data)
+            return path
+        for prefix, folder in self.mirrors:
+            if data.startswith(prefix):
+                local = folder / data[len(prefix) :]
+                if local.is_file():
+                    self._check(local, sha256, data)
+                    return local
+        return self._cached(data, sha256)
+
+    def _check(self, path: Path, sha256: str | None, name: str) -> None:
+        if sha256 and sha256_of(path).lower() != sha256.lower():
+            raise DatasetUnavailable(f"{name}: SHA-256 does not match the test's sha256")
+
+    def _cache_path(self, url: str) -> Path:
+        key = hashlib.sha256(url.encode()).hexdigest()[:24]
+        name = Path(urlsplit(url).path).name or "dataset"
+        return self.cache_dir / key / name
+
+    def _cached(self, url: str, sha256: str | None) -> Path:
+        target = self._cache_path(url)
+        meta = target.with_name(target.name + ".json")
+        if target.is_file() and meta.is_file():
+            try:
+                recorded = json.loads(meta.read_text())["sha256"]
+            except (ValueError, KeyError, OSError):
+                recorded = None
+            actual = sha256_of(target)
+            if recorded == actual and (not sha256 or actual == sha256.lower()):
+                return target
+            target.unlink(missing_ok=True)  # a damaged or stale cache entry: fetch it again
+        if self.offline:
+            raise DatasetUnavailable(f"dataset unavailable (offline and not cached): {url}")
+        host = urlsplit(url).netloc
+        with self._lock:
+            if host in self._unreachable:
+                raise DatasetUnavailable(f"dataset unavailable ({self._unreachable[host]}): {url}")
+        try:
+            digest = self._download(url, target, sha256)
+        except DatasetUnavailable:
+            raise
+        except OSError as exc:
+            reason = getattr(exc, "reason", None) or exc.strerror or exc
+            with self._lock:
+                self._unreachable[host] = f"cannot reach {host}: {reason}"
+            raise DatasetUnavailable(
+                f"dataset unavailable (cannot reach {host}: {reason}): {url}"
+            ) from None
+        meta.write_text(json.dumps({"url": url, "sha256": digest}))
+        return target
+
+    def _download(self, url: str, target: Path, sha256: str | None) -> str:
+        import http.client
+        import urllib.error
+        import urllib.request
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        request = urllib.request.Request(url, headers={"User-Agent": "contentkit"})
+        try:
+            response = urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            raise DatasetUnavailable(
+                f"dataset unavailable (HTTP {exc.code} {exc.reason}): {url}"
+            ) from None
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        try:
+            expected = response.headers.get("Content-Length")
+            try:
+                with response, os.fdopen(fd, "wb") as out:
+                    while chunk := response.read(_CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+            except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
+                raise DatasetUnavailable(
+                    f"dataset unavailable (download broke off after {size} bytes: "
+                    f"{type(exc).__name__}): {url}"
+                ) from None
+            if expected is not None and int(expected) != size:
+                raise DatasetUnavailable(
+                    f"dataset unavailable (corrupt download: {size} of {expected} bytes): {url}"
+                )
+            if sha256 and digest.hexdigest() != sha256.lower():
+                raise DatasetUnavailable(
+                    f"dataset unavailable (corrupt download: SHA-256 {digest.hexdigest()[:12]}… "
+                    f"is not the test's {sha256[:12]}…): {url}"
+                )
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self.downloads += 1
+        return digest.hexdigest()

@@ -1,0 +1,697 @@
+"""``stats``, ``eventstats``, ``streamstats``, ``top`` and ``rare``, with the aggregation functions."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..ast import Command, Expr
+from ..errors import SplError
+from ..lexer import Kind, Token, search_word
+from ..values import as_list, compare_values, normalize, to_number, to_str
+from . import register
+
+if TYPE_CHECKING:
+    from ..executor import Context
+    from ..parser import Parser
+
+Event = dict[str, Any]
+
+# ----------------------------------------------------------------------------- aggregators
+
+
+class Agg:
+    """State of one aggregation function for one group."""
+
+    def add(self, values: list[Any], event: Event) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def result(self) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class Count(Agg):
+    def __init__(self) -> None:
+        self.n = 0
+
+    def add(self, values: list[Any], event: Event) -> None:
+        self.n += len(values)
+
+    def result(self) -> Any:
+        return self.n
+
+
+class DistinctCount(Agg):
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def add(self, values: list[Any], event: Event) -> None:
+        for v in values:
+            self.seen.add(to_str(v))
+
+    def result(self) -> Any:
+        return len(self.seen)
+
+
+class Values(Agg):
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    def add(self, values: list[Any], event: Event) -> None:
+        for v in values:
+            self.seen.setdefault(to_str(v), v)
+
+    def result(self) -> Any:
+        keys = sorted(self.seen, key=lambda s: s.encode("utf-8", "surrogatepass"))
+        return normalize(keys)
+
+
+class ListAgg(Agg):
+    LIMIT = 100
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def add(self, values: list[Any], event: Event) -> None:
+        room = self.LIMIT - len(self.items)
+        if room > 0:
+            self.items.extend(values[:room])
+
+    def result(self) -> Any:
+        return normalize(self.items)
+
+
+class MinMax(Agg):
+    def __init__(self, sign: int) -> None:
+        self.sign = sign
+        self.num: int | float | None = None
+        self.text: str | None = None
+
+    def add(self, values: list[Any], event: Event) -> None:
+        for v in values:
+            n = to_number(v)
+            if n is not None:
+                if self.num is None or (n - self.num) * self.sign > 0:
+                    self.num = n
+            else:
+                s = to_str(v)
+                if self.text is None or compare_values(s, self.text) * self.sign > 0:
+                    self.text = s
+
+    def result(self) -> Any:
+        return self.num if self.num is not None else self.text
+
+
+class Numeric(Agg):
+    def __init__(self, kind: str, param: float | None = None) -> None:
+        self.kind = kind
+        self.param = param
+        self.nums: list[float] = []
+        self.total: float = 0
+        self.n = 0
+
+    def add(self, values: list[Any], event: Event) -> None:
+        for v in values:
+            x = to_number(v)
+            if x is None:
+                continue
+            self.n += 1
+            self.total += x
+            if self.kind not in ("sum", "avg"):
+                self.nums.append(x)
+
+    def result(self) -> Any:
+        if self.n == 0:
+            return None
+        k = self.kind
+        if k == "sum":
+            return self.total
+        if k == "avg":
+            return self.total / self.n
+        nums = sorted(self.nums)
+        if k in ("stdev", "var", "stdevp", "varp"):
+            mean = self.total / self.n
+            dof = self.n if k.endswith("p") else self.n - 1
+            if dof <= 0:
+                return None if not k.endswith("p") else 0
+            var = sum((x - mean) ** 2 for x in nums) / dof
+            return math.sqrt(var) if k.startswith("stdev") else var
+        if k == "range":
+            return nums[-1] - nums[0]
+        if k == "median":
+            return _percentile(nums, 50)
+        if k == "mode":
+            best = max(set(nums), key=nums.count)
+            return best
+        return _percentile(nums, self.param or 50)
+
+
+def _percentile(nums: list[float], p: float) -> float:
+    if len(nums) == 1:
+        return nums[0]
+    idx = (p / 100) * (len(nums) - 1)
+    lo = math.floor(idx)
+    hi = math.ceil(idx)
+    return nums[lo] + (nums[hi] - nums[lo]) * (idx - lo)
+
+
+class Pick(Agg):
+    """first / last (event order) and earliest / latest (by _time)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.value: Any = None
+        self.time: float | None = None
+        self.set = False
+
+    def add(self, values: list[Any], event: Event) -> None:
+        if not values:
+            return
+        v = normalize(values)
+        k = self.kind
+        if k == "first":
+            if not self.set:
+                self.value, self.set = v, True
+        elif k == "last":
+            self.value, self.set = v, True
+        else:
+            t = to_number(event.get("_time"))
+            t = 0.0 if t is None else float(t)
+            if (
+                not self.set
+                or (k in ("earliest", "earliest_time") and t < (self.time or 0))
+                or (k in ("latest", "latest_time") and t >= (self.time or 0))
+            ):
+                self.value, self.time, self.set = v, t, True
+
+    def result(self) -> Any:
+        if self.kind in ("earliest_time", "latest_time"):
+            return self.time
+        return self.value
+
+
+_FUNCS: dict[str, Callable[[float | None], Agg]] = {
+    "count": lambda p: Count(),
+    "c": lambda p: Count(),
+    "dc": lambda p: DistinctCount(),
+    "distinct_count": lambda p: DistinctCount(),
+    "estdc": lambda p: DistinctCount(),
+    "values": lambda p: Values(),
+    "list": lambda p: ListAgg(),
+    "min": lambda p: MinMax(-1),
+    "max": lambda p: MinMax(1),
+    "avg": lambda p: Numeric("avg"),
+    "mean": lambda p: Numeric("avg"),
+    "sum": lambda p: Numeric("sum"),
+    "stdev": lambda p: Numeric("stdev"),
+    "stdevp": lambda p: Numeric("stdevp"),
+    "var": lambda p: Numeric("var"),
+    "varp": lambda p: Numeric("varp"),
+    "median": lambda p: Numeric("median"),
+    "mode": lambda p: Numeric("mode"),
+    "range": lambda p: Numeric("range"),
+    "perc": lambda p: Numeric("perc", p),
+    "earliest": lambda p: Pick("earliest"),
+    "latest": lambda p: Pick("latest"),
+    "earliest_time": lambda p: Pick("earliest_time"),
+    "latest_time": lambda p: Pick("latest_time"),
+    "first": lambda p: Pick("first"),
+    "last": lambda p: Pick("last"),
+}
+_PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORECASE)
+#: parse-only aggregation names (accepted by the parser, rejected when run)
+_PARSE_ONLY = {
+    "sparkline",
+    "sumsq",
+    "rate",
+    "per_second",
+    "per_minute",
+    "per_hour",
+    "per_day",
+    "avg_over_time",
+}
+
+
+def agg_factory(func: str) -> Callable[[], Agg] | None:
+    f = func.lower()
+    if f in _FUNCS:
+        maker = _FUNCS[f]
+        return lambda: maker(None)
+    m = _PERC.match(f)
+    if m:
+        p = float(m.group(1))
+        return lambda: Numeric("perc", p)
+    return None
+
+
+def is_agg_name(func: str) -> bool:
+    return agg_factory(func) is not None or func.lower() in _PARSE_ONLY
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """One ``func(arg) [as alias]`` of a stats-like command."""
+
+    func: str
+    field: str | None = None
+    expr: Expr | None = None
+    alias: str | None = None
+    pos: int = dataclasses.field(default=0, compare=False)
+
+    @property
+    def output_name(self) -> str:
+        if self.alias:
+            return self.alias
+        return self.default_name
+
+    @property
+    def default_name(self) -> str:
+        if self.expr is not None:
+            return f"{self.func}(eval({self.expr.to_spl()}))"
+        if self.field is not None:
+            return f"{self.func}({self.field})"
+        return self.func
+
+    def to_spl(self) -> str:
+        if self.expr is not None:
+            text = f"{self.func}(eval({self.expr.to_spl()}))"
+        elif self.field is not None and self.func == "sparkline":
+            text = f"{self.func}({self.field})"
+        elif self.field is not None:
+            text = f"{self.func}({search_word(self.field)})"
+        else:
+            text = self.func
+        if self.alias:
+            text += f" AS {search_word(self.alias)}"
+        return text
+
+
+def parse_aggregations(
+    p: Parser, command: str, stop: tuple[str, ...] = ("by",)
+) -> list[Aggregation]:
+    from ..lexer import Mode
+
+    aggs: list[Aggregation] = []
+    while True:
+        tok = p.peek()
+        if tok.kind is Kind.COMMA:
+            p.pos = tok.end
+            continue
+        if tok.kind is not Kind.WORD or tok.is_word(*stop):
+            break
+        if tok.quoted:
+            raise p.error(
+                f"expected an aggregation function in {command}, found {tok.value!r}", tok.pos
+            )
+        func = tok.value
+        if not is_agg_name(func):
+            raise p.error(f"unknown {command} function {func!r}", tok.pos)
+        p.pos = tok.end
+        field = None
+        expr = None
+        nxt = p.peek()
+        if func.lower() == "sparkline" and nxt.kind is Kind.LPAREN and nxt.pos == tok.end:
+            field = p.raw_parenthesized()
+        elif nxt.kind is Kind.LPAREN and nxt.pos == tok.end:
+            p.pos = nxt.end
+            inner, after = p.peek2()
+            if inner.is_word("eval") and after.kind is Kind.LPAREN:
+                p.pos = after.end
+                expr = p.parse_eval_expr()
+                p.expect(Kind.RPAREN, Mode.EVAL, "')' closing eval(")
+            elif inner.kind is Kind.WORD:
+                p.pos = inner.end
+                field = inner.value
+            else:
+                raise p.error(f"expected a field name in {func}(...)", inner.pos)
+            close = p.next()
+            if close.kind is not Kind.RPAREN:
+                raise p.error(f"unbalanced parentheses: missing ')' after {func}(", nxt.pos)
+        alias = None
+        if p.accept_word("as"):
+            alias = p.field_name("a name after AS", allow_parens=True)
+        aggs.append(Aggregation(func.lower(), field, expr, alias, pos=tok.pos))
+    return aggs
+
+
+def _agg_spl(
+    options: tuple[tuple[str, str], ...], aggs: tuple[Aggregation, ...], by: tuple[str, ...]
+) -> str:
+    parts = [f"{k}={search_word(v)}" for k, v in options]
+    parts.extend(a.to_spl() for a in aggs)
+    if by:
+        parts.append("BY " + ", ".join(search_word(b) for b in by))
+    return " ".join(parts)
+
+
+class _Grouper:
+    """Shared aggregation machinery of stats, eventstats and streamstats."""
+
+    def __init__(
+        self, aggs: tuple[Aggregation, ...], by: tuple[str, ...], ctx: Context, text_pos: int
+    ) -> None:
+        from ..evaluator import compile_expr, truthy
+
+        self.by = by
+        self.makers: list[Callable[[], Agg]] = []
+        self.getters: list[Callable[[Event], list[Any]]] = []
+        for a in aggs:
+            maker = agg_factory(a.func)
+            if maker is None:
+                raise SplError(f"unsupported aggregation {a.func}()", a.pos, ctx.text)
+            self.makers.append(maker)
+            if a.expr is not None:
+                fn = compile_expr(a.expr, ctx)
+                if a.func in ("count", "c"):
+                    self.getters.append(_truth_getter(fn, truthy))
+                else:
+                    self.getters.append(_expr_getter(fn))
+            elif a.field is not None:
+                self.getters.append(_field_getter(a.field))
+            elif a.func in ("count", "c"):
+                self.getters.append(lambda e: [1])
+            else:
+                raise SplError(f"{a.func}() needs a field", a.pos, ctx.text)
+        self.names = [a.output_name for a in aggs]
+
+    def keys(self, e: Event) -> list[tuple[Any, ...]]:
+        if not self.by:
+            return [()]
+        lists = []
+        for b in self.by:
+            vals = as_list(e.get(b))
+            if not vals:
+                return []
+            lists.append(vals)
+        if all(len(v) == 1 for v in lists):
+            return [tuple(v[0] for v in lists)]
+        return list(itertools.product(*lists))
+
+    def new_state(self) -> list[Agg]:
+        return [m() for m in self.makers]
+
+    def add(self, state: list[Agg], e: Event) -> None:
+        for agg, get in zip(state, self.getters, strict=True):
+            agg.add(get(e), e)
+
+    def results(self, state: list[Agg]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, agg in zip(self.names, state, strict=True):
+            v = agg.result()
+            if v is not None:
+                out[name] = v
+        return out
+
+
+def _truth_getter(
+    fn: Callable[[Event], Any], truthy: Callable[[Any], bool]
+) -> Callable[[Event], list[Any]]:
+    return lambda e: [1] if truthy(fn(e)) else []
+
+
+def _expr_getter(fn: Callable[[Event], Any]) -> Callable[[Event], list[Any]]:
+    return lambda e: as_list(fn(e))
+
+
+def _field_getter(name: str) -> Callable[[Event], list[Any]]:
+    return lambda e: as_list(e.get(name))
+
+
+def _agg_inputs(aggs: tuple[Aggregation, ...], by: tuple[str, ...]) -> set[str]:
+    from ..ast import expr_fields
+
+    out = set(by)
+    for a in aggs:
+        if a.field is not None and a.func != "sparkline":
+            out.add(a.field)
+        if a.expr is not None:
+            out |= expr_fields(a.expr)
+    return out
+
+
+def _group_key(key: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(to_str(k) for k in key)
+
+
+def _parse_stats_like(cls: Any, p: Parser, name: Token, command: str) -> Any:
+    options = p.parse_options()
+    aggs = parse_aggregations(p, command)
+    if not aggs:
+        raise p.error(f"{command} needs at least one aggregation function", p.peek().pos)
+    by: list[str] = []
+    if p.accept_word("by"):
+        by = p.parse_field_list()
+        if not by:
+            raise p.error(f"{command} BY needs at least one field", p.peek().pos)
+    options.update(p.parse_options())
+    p.end_of_command(command)
+    return cls(tuple(options.items()), tuple(aggs), tuple(by), pos=name.pos)
+
+
+@register("stats")
+@dataclass(frozen=True)
+class StatsCommand(Command):
+    name = "stats"
+    options: tuple[tuple[str, str], ...] = ()
+    aggregations: tuple[Aggregation, ...] = ()
+    by: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, p: Parser, name: Token) -> StatsCommand:
+        result: StatsCommand = _parse_stats_like(cls, p, name, cls.name)
+        return result
+
+    def args_spl(self) -> str:
+        return _agg_spl(self.options, self.aggregations, self.by)
+
+    def output_fields(self, fields: list[str] | None) -> list[str] | None:
+        return list(self.by) + [a.output_name for a in self.aggregations]
+
+    def input_fields(self, downstream: set[str] | None) -> set[str] | None:
+        return _agg_inputs(self.aggregations, self.by)
+
+    def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Agg]]] = {}
+        for e in events:
+            for key in g.keys(e):
+                k = _group_key(key)
+                entry = groups.get(k)
+                if entry is None:
+                    entry = groups[k] = (key, g.new_state())
+                g.add(entry[1], e)
+        if not groups and not self.by:
+            groups[()] = ((), g.new_state())
+        for k in sorted(groups, key=lambda t: tuple(_sort_key(x) for x in t)):
+            key, state = groups[k]
+            row: dict[str, Any] = dict(zip(self.by, key, strict=True))
+            row.update(g.results(state))
+            yield row
+
+
+def _sort_key(s: str) -> tuple[int, float, bytes]:
+    if s and (s[0] in "0123456789-+." or s[0] == " "):
+        n = to_number(s)
+        if n is not None:
+            return (0, float(n), b"")
+    return (1, 0.0, s.encode("utf-8", "surrogatepass"))
+
+
+@register("eventstats")
+@dataclass(frozen=True)
+class EventstatsCommand(Command):
+    name = "eventstats"
+    options: tuple[tuple[str, str], ...] = ()
+    aggregations: tuple[Aggregation, ...] = ()
+    by: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, p: Parser, name: Token) -> EventstatsCommand:
+        result: EventstatsCommand = _parse_stats_like(cls, p, name, cls.name)
+        return result
+
+    def args_spl(self) -> str:
+        return _agg_spl(self.options, self.aggregations, self.by)
+
+    def output_fields(self, fields: list[str] | None) -> list[str] | None:
+        if fields is None:
+            return None
+        return fields + [a.output_name for a in self.aggregations if a.output_name not in fields]
+
+    def input_fields(self, downstream: set[str] | None) -> set[str] | None:
+        if downstream is None:
+            return None
+        return downstream | _agg_inputs(self.aggregations, self.by)
+
+    def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        buffered = list(events)
+        groups: dict[tuple[str, ...], list[Agg]] = {}
+        for e in buffered:
+            for key in g.keys(e):
+                k = _group_key(key)
+                state = groups.get(k)
+                if state is None:
+                    state = groups[k] = g.new_state()
+                g.add(state, e)
+        cache = {k: g.results(s) for k, s in groups.items()}
+        for e in buffered:
+            keys = g.keys(e)
+            if keys:
+                e.update(cache.get(_group_key(keys[0]), {}))
+            yield e
+
+
+@register("streamstats")
+@dataclass(frozen=True)
+class StreamstatsCommand(Command):
+    name = "streamstats"
+    options: tuple[tuple[str, str], ...] = ()
+    aggregations: tuple[Aggregation, ...] = ()
+    by: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, p: Parser, name: Token) -> StreamstatsCommand:
+        result: StreamstatsCommand = _parse_stats_like(cls, p, name, cls.name)
+        return result
+
+    def args_spl(self) -> str:
+        return _agg_spl(self.options, self.aggregations, self.by)
+
+    def output_fields(self, fields: list[str] | None) -> list[str] | None:
+        if fields is None:
+            return None
+        return fields + [a.output_name for a in self.aggregations if a.output_name not in fields]
+
+    def input_fields(self, downstream: set[str] | None) -> set[str] | None:
+        if downstream is None:
+            return None
+        return downstream | _agg_inputs(self.aggregations, self.by)
+
+    def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        opts = dict(self.options)
+        current = opts.get("current", "t").lower() not in ("f", "false", "0")
+        window = int(to_number(opts.get("window", "0")) or 0)
+        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        history: dict[tuple[str, ...], list[Event]] = {}
+        states: dict[tuple[str, ...], list[Agg]] = {}
+        for e in events:
+            keys = g.keys(e)
+            if not keys:
+                yield e
+                continue
+            k = _group_key(keys[0])
+            if window:
+                hist = history.setdefault(k, [])
+                hist.append(e)
+                if len(hist) > window + (0 if current else 1):
+                    hist.pop(0)
+                state = g.new_state()
+                for h in hist if current else hist[:-1]:
+                    g.add(state, h)
+                e.update(g.results(state))
+                yield e
+                continue
+            found = states.get(k)
+            if found is None:
+                found = states[k] = g.new_state()
+            state = found
+            if current:
+                g.add(state, e)
+                e.update(g.results(state))
+            else:
+                e.update(g.results(state))
+                g.add(state, e)
+            yield e
+
+
+@dataclass(frozen=True)
+class _TopRare(Command):
+    options: tuple[tuple[str, str], ...] = ()
+    fields: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, p: Parser, name: Token) -> Any:
+        options = p.parse_options()
+        fields = p.parse_field_list(stop_words=("by",))
+        if not fields:
+            raise p.error(f"{cls.name} needs at least one field", p.peek().pos)
+        by: list[str] = []
+        if p.accept_word("by"):
+            by = p.parse_field_list()
+        options.update(p.parse_options())
+        p.end_of_command(cls.name)
+        return cls(tuple(options.items()), tuple(fields), tuple(by), pos=name.pos)
+
+    def args_spl(self) -> str:
+        parts = [f"{k}={search_word(v)}" for k, v in self.options]
+        parts.extend(search_word(f) for f in self.fields)
+        if self.by:
+            parts.append("BY " + ", ".join(search_word(b) for b in self.by))
+        return " ".join(parts)
+
+    def output_fields(self, fields: list[str] | None) -> list[str] | None:
+        opts = dict(self.options)
+        return [
+            *self.by,
+            *self.fields,
+            opts.get("countfield", "count"),
+            opts.get("percentfield", "percent"),
+        ]
+
+    def input_fields(self, downstream: set[str] | None) -> set[str] | None:
+        return set(self.fields) | set(self.by)
+
+    def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        opts = dict(self.options)
+        limit = int(to_number(opts.get("limit", "10")) or 0)
+        countfield = opts.get("countfield", "count")
+        percentfield = opts.get("percentfield", "percent")
+        showcount = opts.get("showcount", "t").lower() not in ("f", "false", "0")
+        showperc = opts.get("showperc", "t").lower() not in ("f", "false", "0")
+        counts: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {}
+        totals: dict[tuple[str, ...], int] = {}
+        for e in events:
+            bylists = [as_list(e.get(b)) for b in self.by]
+            lists = [as_list(e.get(f)) for f in self.fields]
+            if any(not v for v in lists) or any(not v for v in bylists):
+                continue
+            for bk in itertools.product(*bylists):
+                bkey = _group_key(bk)
+                totals[bkey] = totals.get(bkey, 0) + 1
+                group = counts.setdefault(bkey, {})
+                for combo in itertools.product(*lists):
+                    key = _group_key(combo)
+                    group[key] = group.get(key, 0) + 1
+        for bkey in sorted(counts):
+            group = counts[bkey]
+            reverse = self.name == "top"
+            items = sorted(group.items(), key=lambda kv: (-kv[1] if reverse else kv[1], kv[0]))
+            if limit:
+                items = items[:limit]
+            for key, n in items:
+                row: dict[str, Any] = dict(zip(self.by, bkey, strict=True))
+                row.update(zip(self.fields, key, strict=True))
+                if showcount:
+                    row[countfield] = n
+                if showperc:
+                    row[percentfield] = round(100.0 * n / totals[bkey], 6)
+                yield row
+
+
+@register("top")
+@dataclass(frozen=True)
+class TopCommand(_TopRare):
+    name = "top"
+
+
+@register("rare")
+@dataclass(frozen=True)
+class RareCommand(_TopRare):
+    name = "rare"

@@ -1,0 +1,710 @@
+"""Event intake: read datasets into events with search-time field extraction.
+
+Formats (by sourcetype, else sniffed from the content): JSON one object per line (nested keys
+flattened with ``.``, arrays as multivalue fields named with ``{}``), Windows XML events
+(``XmlWinEventLog``), ``key=value`` text and plain lines.  Every event gets ``_raw``, ``_time``,
+``host``, ``source``, ``sourcetype`` and ``index``.
+
+Line-oriented files are scanned in large binary chunks: when the search's required literal terms are
+known, only lines containing them (case-insensitively) are decoded and parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import SplError
+
+Event = dict[str, Any]
+CHUNK_SIZE = 4 * 1024 * 1024  # larger chunks are slower (allocation/page faults)
+
+#: JSON keys holding the event's own timestamp, in order of preference
+TIME_KEYS = (
+    "requestReceivedTimestamp",
+    "stageTimestamp",
+    "timestamp",
+    "time",
+    "@timestamp",
+    "eventTime",
+    "_time",
+    "TimeCreated",
+    "date",
+    "ts",
+    "EventTime",
+    "creationTime",
+    "CreationTime",
+    "createdDateTime",
+    "published",
+    "activityDateTime",
+)
+
+
+DEFAULT_FIELDS = frozenset({"_raw", "_time", "host", "source", "sourcetype", "index"})
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A file of events with its metadata (as given to a Splunk input)."""
+
+    path: str | Path
+    sourcetype: str = ""
+    source: str = ""
+    host: str = "contentkit"
+    index: str = "main"
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return {
+            "source": self.source or str(self.path),
+            "sourcetype": self.sourcetype,
+            "host": self.host,
+            "index": self.index,
+        }
+
+
+@dataclass
+class ScanStats:
+    """Counters of one scan (for benchmarks and reports).
+
+    ``count_events=False`` skips counting the lines of line-oriented files (``events_scanned``
+    then counts only files read as whole events), which saves a pass over the data."""
+
+    count_events: bool = True
+    events_scanned: int = 0
+    events_parsed: int = 0
+    bytes_read: int = 0
+    files: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- time
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(value: Any) -> float | None:
+    """Epoch seconds from an ISO 8601 string or an epoch number (s or ms)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        v = float(value)
+        return v / 1000 if v > 1e11 else v
+    s = str(value).strip()
+    if not s:
+        return None
+    if s[0].isdigit() and s.replace(".", "", 1).isdigit():
+        v = float(s)
+        return v / 1000 if v > 1e11 else v
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        s2 = _FRACTION.sub(r"\1", s.replace("Z", "+00:00"))
+        try:
+            dt = datetime.fromisoformat(s2)
+        except ValueError:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+# ----------------------------------------------------------------------------- JSON
+def _scalar(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return "null"
+    return json.dumps(v)
+
+
+def flatten_json(obj: Any, prefix: str, out: dict[str, Any]) -> None:
+    """Flatten like Splunk's JSON extraction: ``a.b``, arrays as multivalue ``a{}``."""
+    if isinstance(obj, dict):
+        if not obj and prefix:
+            return
+        for k, v in obj.items():
+            flatten_json(v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif isinstance(obj, list):
+        name = prefix + "{}"
+        for item in obj:
+            flatten_json(item, name, out)
+    else:
+        val = _scalar(obj)
+        cur = out.get(prefix)
+        if cur is None:
+            out[prefix] = val
+        elif isinstance(cur, list):
+            cur.append(val)
+        else:
+            out[prefix] = [cur, val]
+
+
+_STEP = re.compile(r"\{\}|[^.{]+(?:\{(?!\})[^.{]*)*")
+
+
+def field_plan(names: Iterable[str]) -> dict[str, Any]:
+    """A trie of the flattened field names to extract: ``a.b{}.c`` -> a / b / {} / c.
+
+    The key ``""`` of a node holds the field name a scalar reaching that node is stored under.
+    """
+    root: dict[str, Any] = {}
+    for name in names:
+        node = root
+        for step in _STEP.findall(name):
+            node = node.setdefault(step, {})
+        node[""] = name
+    return root
+
+
+def flatten_selected(obj: Any, plan: dict[str, Any], out: dict[str, Any]) -> None:
+    """Like :func:`flatten_json` but only for the fields of ``plan`` (see :func:`field_plan`):
+    only the needed keys are looked up, other subtrees are never visited."""
+    if isinstance(obj, dict):
+        missing = False
+        for key, child in plan.items():
+            if key == "" or key == "{}":
+                continue
+            value = obj.get(key, _ABSENT)
+            if value is _ABSENT:
+                missing = True
+            else:
+                flatten_selected(value, child, out)
+        if missing:  # keys that contain dots themselves, e.g. "authorization.k8s.io/decision"
+            for k, value in obj.items():
+                if "." in k:
+                    node: dict[str, Any] | None = plan
+                    for step in k.split("."):
+                        node = node.get(step) if node is not None else None
+                    if node is not None:
+                        flatten_selected(value, node, out)
+    elif isinstance(obj, list):
+        child = plan.get("{}")
+        if child is not None:
+            for item in obj:
+                flatten_selected(item, child, out)
+    else:
+        name = plan.get("")
+        if name is not None:
+            val = _scalar(obj)
+            cur = out.get(name)
+            if cur is None:
+                out[name] = val
+            elif isinstance(cur, list):
+                cur.append(val)
+            else:
+                out[name] = [cur, val]
+
+
+_ABSENT = object()
+
+
+def json_fields(
+    raw: str, plan: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], float | None] | None:
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    out: dict[str, Any] = {}
+    if plan is None:
+        flatten_json(obj, "", out)
+    else:
+        flatten_selected(obj, plan, out)
+    t = None
+    for key in TIME_KEYS:
+        if key in obj and not isinstance(obj[key], dict | list):
+            t = parse_time(obj[key])
+            if t is not None:
+                break
+    return out, t
+
+
+# ----------------------------------------------------------------------------- XML
+_XML_ENT = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&apos;": "'"}
+_ENT_RE = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+_SYSTEM = re.compile(r"<System>(.*?)</System>", re.DOTALL)
+_ELEM = re.compile(
+    r"<(\w+)((?:\s+[\w:]+\s*=\s*(?:'[^']*'|\"[^\"]*\"))*)\s*(?:/>|>([^<]*)</\1>)", re.DOTALL
+)
+_ATTR = re.compile(r"([\w:]+)\s*=\s*(?:'([^']*)'|\"([^\"]*)\")")
+_DATA = re.compile(
+    r"<Data(?:\s+Name\s*=\s*(?:'([^']*)'|\"([^\"]*)\"))?\s*(?:/>|>(.*?)</Data>)", re.DOTALL
+)
+_USERDATA = re.compile(r"<UserData>(.*?)</UserData>", re.DOTALL)
+_LEAF = re.compile(r"<(\w+)(?:\s[^>]*)?>([^<]*)</\1>")
+
+
+def _unescape(s: str) -> str:
+    if "&" not in s:
+        return s
+
+    def rep(m: re.Match[str]) -> str:
+        t = m.group(0)
+        if t in _XML_ENT:
+            return _XML_ENT[t]
+        try:
+            return chr(int(t[3:-1], 16)) if t[2] in "xX" else chr(int(t[2:-1]))
+        except ValueError:
+            return t
+
+    return _ENT_RE.sub(rep, s)
+
+
+def _add(out: dict[str, Any], name: str, value: str) -> None:
+    cur = out.get(name)
+    if cur is None:
+        out[name] = value
+    elif isinstance(cur, list):
+        cur.append(value)
+    else:
+        out[name] = [cur, value]
+
+
+def xml_fields(raw: str) -> tuple[dict[str, Any], float | None]:
+    """Fields of a Windows XML event (``<System>`` and ``<EventData>``/``<UserData>``)."""
+    out: dict[str, Any] = {}
+    t = None
+    m = _SYSTEM.search(raw)
+    if m:
+        for el in _ELEM.finditer(m.group(1)):
+            name, attrs, text = el.group(1), el.group(2), el.group(3)
+            if text is not None and text.strip():
+                out[name] = _unescape(text.strip())
+            for a in _ATTR.finditer(attrs or ""):
+                aval = _unescape(a.group(2) if a.group(2) is not None else a.group(3))
+                out.setdefault(a.group(1), aval)
+                if a.group(1) == "SystemTime":
+                    t = parse_time(aval)
+        if "EventID" in out:
+            out["EventCode"] = out["EventID"]
+    for d in _DATA.finditer(raw):
+        dname = d.group(1) if d.group(1) is not None else d.group(2)
+        value = d.group(3)
+        if value is None:
+            continue
+        value = _unescape(value)
+        _add(out, dname or "Data", value)
+    u = _USERDATA.search(raw)
+    if u:
+        for leaf in _LEAF.finditer(u.group(1)):
+            if leaf.group(2).strip():
+                _add(out, leaf.group(1), _unescape(leaf.group(2)))
+    return out, t
+
+
+# ----------------------------------------------------------------------------- key=value
+_KV = re.compile(r"(?<![\w.])([A-Za-z_][\w.:-]*)=(?:\"([^\"]*)\"|'([^']*)'|([^\s,;\"']*))")
+_LEADING_TS = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
+)
+
+
+def kv_fields(raw: str) -> tuple[dict[str, Any], float | None]:
+    out: dict[str, Any] = {}
+    for m in _KV.finditer(raw):
+        val = (
+            m.group(2)
+            if m.group(2) is not None
+            else m.group(3)
+            if m.group(3) is not None
+            else m.group(4)
+        )
+        if m.group(1) not in out:
+            out[m.group(1)] = val
+    t = None
+    ts = _LEADING_TS.match(raw)
+    if ts:
+        t = parse_time(ts.group(1).replace(" ", "T", 1))
+    return out, t
+
+
+# ----------------------------------------------------------------------------- format
+def detect_format(sourcetype: str, sample: str) -> str:
+    st = sourcetype.lower()
+    if "xml" in st:
+        return "xml"
+    if "json" in st:
+        return "json"
+    s = sample.lstrip()
+    if s.startswith("{"):
+        return "json"
+    if s.startswith("<Event") or s.startswith("<?xml"):
+        return "xml"
+    return "text"
+
+
+def make_event(
+    raw: str,
+    fmt: str,
+    meta: dict[str, str],
+    default_time: float,
+    plan: dict[str, Any] | None = None,
+) -> Event:
+    """One event from its raw text; ``plan``: extract only these fields (JSON, see
+    :func:`field_plan`)."""
+    fields: dict[str, Any]
+    t: float | None
+    if fmt == "json":
+        parsed = json_fields(raw, plan)
+        if parsed is None:
+            fields, t = kv_fields(raw)
+        else:
+            fields, t = parsed
+    elif fmt == "xml":
+        fields, t = xml_fields(raw)
+    else:
+        fields, t = kv_fields(raw)
+    event: Event = fields
+    event["_raw"] = raw
+    event["_time"] = t if t is not None else default_time
+    event.update(meta)
+    return event
+
+
+# ----------------------------------------------------------------------------- scanning
+def _pick_driver(groups: Sequence[tuple[str, ...]]) -> int:
+    best, best_len = 0, -1
+    for i, g in enumerate(groups):
+        ln = min(len(f) for f in g)
+        if ln > best_len:
+            best, best_len = i, ln
+    return best
+
+
+def candidate_lines(
+    block: bytes, groups: Sequence[tuple[bytes, ...]], start: int = 0, end: int | None = None
+) -> Iterator[bytes]:
+    """Lines of ``block[start:end]`` containing (ASCII case-insensitively) one fragment of every
+    group; ``end`` must be at a line boundary."""
+    stop = len(block) if end is None else end
+    if not groups:
+        if start == 0 and stop == len(block):
+            yield from block.splitlines()
+        else:
+            yield from block[start:stop].splitlines()
+        return
+    low = block.lower()
+    yield from _candidates_in(block, low, groups, start, stop)
+
+
+def _candidates_in(
+    block: bytes, low: bytes, groups: Sequence[tuple[bytes, ...]], start: int, stop: int
+) -> Iterator[bytes]:
+    driver_i = _pick_driver([tuple(f.decode() for f in g) for g in groups])
+    driver = groups[driver_i]
+    others = [g for i, g in enumerate(groups) if i != driver_i]
+    singles = [g[0] for g in others if len(g) == 1]
+    multis = [g for g in others if len(g) > 1]
+    find = low.find
+    rfind = low.rfind
+    spans: list[tuple[int, int]] = []
+    for frag in driver:
+        i = find(frag, start, stop)
+        while i >= 0:
+            line_start = rfind(b"\n", start, i) + 1 or start
+            line_end = find(b"\n", i, stop)
+            if line_end < 0:
+                line_end = stop
+            i = find(frag, line_end, stop)
+            seg = low[line_start:line_end]
+            ok = True
+            for f in singles:
+                if f not in seg:
+                    ok = False
+                    break
+            if ok and multis:
+                ok = all(any(f in seg for f in g) for g in multis)
+            if ok:
+                spans.append((line_start, line_end))
+    if len(driver) > 1:
+        spans = sorted(set(spans))
+    for line_start, line_end in spans:
+        yield block[line_start:line_end]
+
+
+#: files at least this large are scanned by several processes (when the platform can fork)
+PARALLEL_MIN_BYTES = 96 * 1024 * 1024
+MAX_WORKERS = 8
+#: parse candidate events in the worker processes (else in the calling process)
+PARSE_IN_WORKERS = False
+
+
+def scan_file_lines(
+    path: str | Path,
+    groups: Sequence[tuple[str, ...]],
+    stats: ScanStats | None = None,
+    parse: tuple[str, dict[str, str], float, dict[str, Any] | None] | None = None,
+    workers: int | None = None,
+) -> Iterator[Any]:
+    """Decoded candidate lines of a line-oriented file (see :func:`candidate_lines`).
+
+    The file is read in binary chunks; each chunk is lower-cased once and searched with
+    ``bytes.find`` for the rarest-looking fragment; only lines around hits are examined further.
+    Large files are split at line boundaries and scanned by several processes.
+    With ``parse`` = (format, metadata, default time, field plan) events are yielded instead of
+    lines (and parsed by the worker processes).
+    """
+    bgroups = [tuple(f.lower().encode() for f in g) for g in groups]
+    count = stats is None or stats.count_events
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
+    if workers is None:
+        workers = _workers_for(size) if bgroups else 1
+    if workers > 1:
+        in_workers = parse if PARSE_IN_WORKERS else None
+        results = _scan_parallel(str(path), bgroups, size, workers, count, in_workers)
+        for items, scanned, nbytes in results:
+            if stats is not None:
+                stats.events_scanned += scanned
+                stats.bytes_read += nbytes
+            if parse is not None and in_workers is None:
+                yield from _parse_lines(items, parse)
+            else:
+                yield from items
+        return
+    counters = [0, 0]
+    try:
+        lines = _decode(_iter_range(str(path), bgroups, 0, size, count, counters))
+        yield from lines if parse is None else _parse_lines(lines, parse)
+    finally:
+        if stats is not None:
+            stats.events_scanned += counters[0]
+            stats.bytes_read += counters[1]
+
+
+def _workers_for(size: int) -> int:
+    import multiprocessing
+
+    if size < PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cpus = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
+    return max(1, min(cpus, MAX_WORKERS, size // (32 * 1024 * 1024)))
+
+
+def _line_bounds(path: str, size: int, parts: int) -> list[int]:
+    """``parts + 1`` offsets, each (but the ends) just after a newline."""
+    bounds = [0]
+    with open(path, "rb") as fh:
+        for i in range(1, parts):
+            target = max(size * i // parts, bounds[-1])
+            fh.seek(target)
+            pos = target
+            while True:
+                block = fh.read(1 << 16)
+                if not block:
+                    pos = size
+                    break
+                nl = block.find(b"\n")
+                if nl >= 0:
+                    pos += nl + 1
+                    break
+                pos += len(block)
+            bounds.append(pos)
+    bounds.append(size)
+    return bounds
+
+
+def _parse_lines(
+    lines: Iterable[str], parse: tuple[str, dict[str, str], float, dict[str, Any] | None]
+) -> Iterator[Event]:
+    fmt, meta, default_time, plan = parse
+    for line in lines:
+        yield make_event(line, fmt, meta, default_time, plan)
+
+
+def _scan_parallel(
+    path: str,
+    bgroups: list[tuple[bytes, ...]],
+    size: int,
+    workers: int,
+    count: bool,
+    parse: tuple[str, dict[str, str], float, dict[str, Any] | None] | None,
+) -> list[tuple[list[Any], int, int]]:
+    import multiprocessing
+
+    bounds = _line_bounds(path, size, workers)
+    jobs = [(path, bgroups, bounds[i], bounds[i + 1], count, parse) for i in range(workers)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.starmap(_scan_range, jobs)
+
+
+def _scan_range(
+    path: str,
+    bgroups: list[tuple[bytes, ...]],
+    start: int,
+    end: int,
+    count: bool,
+    parse: tuple[str, dict[str, str], float, dict[str, Any] | None] | None,
+) -> tuple[list[Any], int, int]:
+    counters = [0, 0]
+    lines = _decode(_iter_range(path, bgroups, start, end, count, counters))
+    items = list(lines if parse is None else _parse_lines(lines, parse))
+    return items, counters[0], counters[1]
+
+
+def _iter_range(
+    path: str,
+    bgroups: Sequence[tuple[bytes, ...]],
+    start: int,
+    end: int,
+    count: bool,
+    counters: list[int],
+) -> Iterator[bytes]:
+    """Candidate lines among the lines of ``path`` in ``[start, end)`` (``start`` at a line start);
+    ``counters`` receives [lines scanned, bytes read]."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed in finally (generator)
+    except OSError as exc:
+        raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
+    try:
+        fh.seek(start)
+        pos = start
+        rest = b""
+        while True:
+            chunk = fh.read(min(CHUNK_SIZE, end - pos)) if pos < end else b""
+            pos += len(chunk)
+            counters[1] += len(chunk)
+            if not chunk:
+                if rest:
+                    counters[0] += 1
+                    yield from candidate_lines(rest, bgroups)
+                break
+            begin = 0
+            if rest:  # the line straddling the previous chunk boundary
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    rest += chunk
+                    continue
+                counters[0] += 1
+                yield from candidate_lines(rest + chunk[: nl + 1], bgroups)
+                begin = nl + 1
+            cut = chunk.rfind(b"\n") + 1
+            if cut <= begin:
+                rest = chunk[begin:]
+                continue
+            rest = chunk[cut:]
+            if count:
+                counters[0] += chunk.count(b"\n", begin, cut)
+            if bgroups:
+                yield from _candidates_in(chunk, chunk.lower(), bgroups, begin, cut)
+            else:
+                yield from chunk[begin:cut].splitlines()
+    finally:
+        fh.close()
+
+
+def _decode(lines: Iterable[bytes]) -> Iterator[str]:
+    for line in lines:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if text.strip():
+            yield text
+
+
+_XML_SPLIT = re.compile(r"(?=<Event[\s>])")
+
+
+def split_xml_events(text: str) -> list[str]:
+    parts = [p.strip() for p in _XML_SPLIT.split(text)]
+    return [p for p in parts if p.startswith("<Event")]
+
+
+def _raw_ok(raw: str, groups: Sequence[tuple[str, ...]]) -> bool:
+    if not groups:
+        return True
+    low = raw.lower()
+    return all(any(f in low for f in g) for g in groups)
+
+
+def scan_dataset(
+    ds: Dataset,
+    groups: Sequence[tuple[str, ...]] = (),
+    *,
+    now: float | None = None,
+    stats: ScanStats | None = None,
+    fields: Iterable[str] | None = None,
+    workers: int | None = None,
+) -> Iterator[Event]:
+    """Events of a dataset; with ``groups`` only raw events containing the fragments are parsed;
+    with ``fields`` only those fields are extracted from JSON events (plus the default fields);
+    ``workers``: processes scanning a line-oriented file (default: by file size and CPUs)."""
+    default_time = time.time() if now is None else now
+    # default fields come from the dataset, never from the event's JSON
+    plan = None if fields is None else field_plan(f for f in fields if f not in DEFAULT_FIELDS)
+    meta = ds.meta
+    path = Path(ds.path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+    except OSError as exc:
+        raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
+    fmt = detect_format(ds.sourcetype, head)
+    if stats is not None:
+        stats.files += 1
+    if fmt == "xml" and not _one_event_per_line(head):
+        text = path.read_text("utf-8", "replace")
+        if stats is not None:
+            stats.bytes_read += len(text)
+        for raw in split_xml_events(text):
+            if stats is not None:
+                stats.events_scanned += 1
+            if _raw_ok(raw, groups):
+                if stats is not None:
+                    stats.events_parsed += 1
+                yield make_event(raw, fmt, meta, default_time)
+        return
+    for event in scan_file_lines(path, groups, stats, (fmt, meta, default_time, plan), workers):
+        if stats is not None:
+            stats.events_parsed += 1
+        yield event
+
+
+def _one_event_per_line(head: str) -> bool:
+    lines = [ln for ln in head.splitlines()[:3] if ln.strip()]
+    return len(lines) >= 2 and all(ln.lstrip().startswith("<Event") for ln in lines[:2])
+
+
+def read_events(
+    path_or_lines: str | Path | Iterable[str],
+    *,
+    sourcetype: str = "",
+    source: str = "",
+    host: str = "contentkit",
+    index: str = "main",
+    now: float | None = None,
+) -> Iterator[Event]:
+    """Events with extracted fields from a file path or from raw lines/strings."""
+    if isinstance(path_or_lines, str | Path):
+        yield from scan_dataset(
+            Dataset(path_or_lines, sourcetype, source or str(path_or_lines), host, index), now=now
+        )
+        return
+    default_time = time.time() if now is None else now
+    meta = {"source": source, "sourcetype": sourcetype, "host": host, "index": index}
+    fmt: str | None = None
+    for raw in path_or_lines:
+        if not raw.strip():
+            continue
+        if fmt is None:
+            fmt = detect_format(sourcetype, raw)
+        if fmt == "xml" and raw.count("<Event") > 1:
+            for part in split_xml_events(raw):
+                yield make_event(part, fmt, meta, default_time)
+            continue
+        yield make_event(raw.rstrip("\r\n"), fmt, meta, default_time)

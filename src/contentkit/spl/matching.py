@@ -1,0 +1,272 @@
+"""Search-language matching: compile a search expression into a predicate over events, and derive
+the literal fragments every matching raw event must contain (the raw-text prefilter)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .ast import And, Compare, InList, Not, Or, SearchExpr, Subsearch, Term
+from .errors import SplError
+from .values import as_list, compare_values, to_number, to_str, wildcard_regex
+
+if TYPE_CHECKING:
+    from .executor import Context
+
+Event = dict[str, Any]
+Predicate = Callable[[Event], bool]
+
+#: fields that are not part of the raw text (metadata and time modifiers)
+METADATA_FIELDS = frozenset(
+    {
+        "index",
+        "source",
+        "sourcetype",
+        "host",
+        "splunk_server",
+        "eventtype",
+        "tag",
+        "linecount",
+        "_time",
+        "_indextime",
+        "punct",
+        "date_hour",
+        "date_mday",
+        "date_minute",
+        "date_month",
+        "date_second",
+        "date_wday",
+        "date_year",
+        "date_zone",
+        "timestartpos",
+        "timeendpos",
+    }
+)
+TIME_MODIFIERS = frozenset(
+    {
+        "earliest",
+        "latest",
+        "_index_earliest",
+        "_index_latest",
+        "starttime",
+        "endtime",
+        "starttimeu",
+        "endtimeu",
+        "timeformat",
+        "daysago",
+        "hoursago",
+        "minutesago",
+        "searchtimespan",
+    }
+)
+
+
+def _value_matcher(pattern: str) -> Callable[[Any], bool]:
+    """Case-insensitive full-value match with ``*`` wildcards (numbers compare numerically)."""
+    if "*" in pattern:
+        rx = wildcard_regex(pattern)
+        return lambda v: rx.fullmatch(to_str(v)) is not None
+    low = pattern.lower()
+    num = to_number(pattern)
+
+    def m(v: Any) -> bool:
+        if isinstance(v, str):
+            if v.lower() == low:
+                return True
+            if num is not None:
+                n = to_number(v)
+                return n is not None and n == num
+            return False
+        if num is not None and isinstance(v, int | float):
+            return v == num
+        return to_str(v).lower() == low
+
+    return m
+
+
+def _haystacks(e: Event) -> list[str]:
+    """Text a free term is matched against: ``_raw``, or every field value when there is none
+    (results of ``stats`` and the like)."""
+    raw = e.get("_raw")
+    if raw is not None:
+        return [to_str(raw)]
+    return [to_str(x) for v in e.values() for x in as_list(v)]
+
+
+def _term_matcher(value: str) -> Predicate:
+    if value == "*":
+        return lambda e: True
+    if "*" in value:
+        parts = [re.escape(p) for p in value.split("*")]
+        rx = re.compile(".*".join(parts), re.IGNORECASE | re.DOTALL)
+        return lambda e: any(rx.search(h) is not None for h in _haystacks(e))
+    low = value.lower()
+    return lambda e: any(low in h.lower() for h in _haystacks(e))
+
+
+def compile_search(expr: SearchExpr, ctx: Context) -> Predicate:
+    """Return a predicate implementing the search-language semantics of ``expr``."""
+    if isinstance(expr, Term):
+        return _term_matcher(expr.value)
+    if isinstance(expr, Compare):
+        return _compile_compare(expr)
+    if isinstance(expr, InList):
+        matchers = [_value_matcher(v) for v in expr.values]
+        name = expr.field
+
+        def in_list(e: Event) -> bool:
+            for v in as_list(e.get(name)):
+                for m in matchers:
+                    if m(v):
+                        return True
+            return False
+
+        return in_list
+    if isinstance(expr, Not):
+        inner = compile_search(expr.operand, ctx)
+        return lambda e: not inner(e)
+    if isinstance(expr, And):
+        preds = [compile_search(i, ctx) for i in expr.items]
+        return lambda e: all(p(e) for p in preds)
+    if isinstance(expr, Or):
+        preds = [compile_search(i, ctx) for i in expr.items]
+        return lambda e: any(p(e) for p in preds)
+    if isinstance(expr, Subsearch):
+        from .executor import subsearch_filter
+
+        return compile_search(subsearch_filter(expr, ctx), ctx)
+    raise SplError(f"cannot match {type(expr).__name__}", getattr(expr, "pos", None), ctx.text)
+
+
+def _compile_compare(expr: Compare) -> Predicate:
+    name, op, value = expr.field, expr.op, expr.value
+    if name.lower() in TIME_MODIFIERS:
+        return lambda e: True
+    if op == "=":
+        if value == "*":
+            return lambda e: e.get(name) not in (None, [], "")
+        m = _value_matcher(value)
+        return lambda e: any(m(v) for v in as_list(e.get(name)))
+    if op == "!=":
+        if value == "*":
+            return lambda e: e.get(name) in (None, [], "")
+        m = _value_matcher(value)
+
+        def ne(e: Event) -> bool:
+            vals = as_list(e.get(name))
+            return bool(vals) and not any(m(v) for v in vals)
+
+        return ne
+
+    numeric = to_number(value) is not None
+
+    def rel(e: Event) -> bool:
+        for v in as_list(e.get(name)):
+            if numeric and to_number(v) is None:
+                continue  # a numeric bound only matches numeric values
+            c = compare_values(v, value)
+            if (
+                (op == "<" and c < 0)
+                or (op == "<=" and c <= 0)
+                or (op == ">" and c > 0)
+                or (op == ">=" and c >= 0)
+            ):
+                return True
+        return False
+
+    return rel
+
+
+# ----------------------------------------------------------------------------- prefilter
+_FRAGMENT = re.compile(r"[A-Za-z0-9_.\-:@]{2,}")
+
+
+def _fragment(value: str) -> str | None:
+    """Longest literal piece of a term that must occur in the raw text (ASCII, lower-cased).
+
+    Wildcards, backslashes, quotes and non-ASCII split the value, because such characters may be
+    escaped differently in the raw event (JSON, XML entities).
+    """
+    num = to_number(value)
+    if num is not None and not (isinstance(num, int) and str(num) == value.strip()):
+        return None  # 10.0 also matches a raw 10: no safe literal
+    best = None
+    for m in _FRAGMENT.finditer(value):
+        frag = m.group(0)
+        if best is None or len(frag) > len(best):
+            best = frag
+    return best.lower() if best else None
+
+
+def required_fragments(expr: SearchExpr | None) -> list[tuple[str, ...]]:
+    """Groups of raw-text fragments: a matching event contains at least one of each group."""
+    if expr is None:
+        return []
+    items = expr.items if isinstance(expr, And) else (expr,)
+    groups: list[tuple[str, ...]] = []
+    for item in items:
+        g = _alternatives(item)
+        if g:
+            groups.append(g)
+    return groups
+
+
+def _alternatives(expr: SearchExpr) -> tuple[str, ...] | None:
+    if isinstance(expr, Term):
+        f = _fragment(expr.value)
+        return (f,) if f else None
+    if isinstance(expr, Compare):
+        if (
+            expr.op != "="
+            or expr.field.lower() in METADATA_FIELDS
+            or expr.field.lower() in TIME_MODIFIERS
+        ):
+            return None
+        if expr.field.startswith("_"):
+            return None
+        f = _fragment(expr.value)
+        return (f,) if f else None
+    if isinstance(expr, InList):
+        if expr.field.lower() in METADATA_FIELDS or expr.field.startswith("_"):
+            return None
+        out = []
+        for v in expr.values:
+            f = _fragment(v)
+            if not f:
+                return None
+            out.append(f)
+        return tuple(out) if out else None
+    if isinstance(expr, Or):
+        alts: list[str] = []
+        for i in expr.items:
+            a = _alternatives(i)
+            if not a:
+                return None
+            alts.extend(a)
+        return tuple(alts)
+    if isinstance(expr, And):
+        # any one required group of the conjunction will do
+        for i in expr.items:
+            a = _alternatives(i)
+            if a:
+                return a
+        return None
+    return None
+
+
+def metadata_filter(expr: SearchExpr | None) -> list[Compare | InList]:
+    """Top-level conjuncts on metadata fields (index/source/sourcetype/host)."""
+    if expr is None:
+        return []
+    items = expr.items if isinstance(expr, And) else (expr,)
+    out: list[Compare | InList] = []
+    for i in items:
+        if isinstance(i, Compare | InList) and i.field.lower() in (
+            "index",
+            "source",
+            "sourcetype",
+            "host",
+        ):
+            out.append(i)
+    return out
