@@ -49,6 +49,7 @@ def cli() -> None:
       contentkit validate                  # check the repository in this folder
       contentkit build                     # validate, then build build/<appid>-<version>.tar.gz
       contentkit test                      # replay every test's datasets and judge the results
+      contentkit search 'verb=create | stats count by user.username' --data audit.json
       contentkit diff old.tar.gz build/<appid>-<version>.tar.gz
       contentkit validate ../security_content --format json
       contentkit schema --output .schemas  # JSON Schemas for editor autocompletion
@@ -261,6 +262,85 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     sys.exit(EXIT_CONTENT if result.has_changes else EXIT_OK)
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("spl")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Log file to search (JSON lines, Windows XML, key=value or plain lines); repeatable.",
+)
+@click.option(
+    "--sourcetype", default="", help="Sourcetype of the data (e.g. _json, XmlWinEventLog)."
+)
+@click.option("--source", default="", help="Source of the data (default: the file path).")
+@click.option("--host", default="contentkit", show_default=True, help="Host of the data.")
+@click.option(
+    "--content",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Content repository whose macros and lookups the search may use.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "table", "csv"]),
+    default="json",
+    show_default=True,
+    help="json: one result per line; table: aligned columns; csv: with a header row.",
+)
+def search(
+    spl: str,
+    data: tuple[Path, ...],
+    sourcetype: str,
+    source: str,
+    host: str,
+    content: Path | None,
+    fmt: str,
+) -> None:
+    """Run a search over log files with the embedded SPL engine.
+
+    Macros (`name` and `name(args)`) and lookups come from --content. Search terms are matched
+    against the raw text first, as Splunk's index does, so large files are searched fast.
+
+    \b
+    Examples:
+      contentkit search 'source="kubernetes" verb=create | stats count by user.username' \\
+          --data datasets/kubernetes/kubernetes_audit_daemonset_created.json --sourcetype _json --source kubernetes
+      contentkit search '`kube_audit` verb=create | table _time user.username' --content . \\
+          --data audit.json --sourcetype _json --source kubernetes --format table
+    """
+    from contentkit import spl as engine
+    from contentkit.searching import format_results, load_search_context
+
+    missing = [str(p) for p in data if not p.is_file()]
+    if missing:
+        _fail_usage(f"no such file: {', '.join(missing)}")
+    macros: dict[str, Any] = {}
+    lookups: dict[str, Any] = {}
+    if content is not None:
+        report = _validated(content, quiet=True)
+        macros, lookups = load_search_context(report.content)
+    datasets = [
+        engine.Dataset(p, sourcetype=sourcetype, source=source or str(p), host=host) for p in data
+    ]
+    try:
+        rows = engine.run(spl, datasets=datasets, macros=macros, lookups=lookups, strict=True)
+    except engine.SplError as exc:
+        if exc.text is None:
+            exc.text = spl
+        click.echo(f"contentkit: bad search: {exc}", err=True)
+        if exc.position is not None:
+            click.echo(exc.caret(), err=True)
+        sys.exit(EXIT_CONTENT)
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail_usage(f"cannot read the data: {exc}")
+    for line in format_results(rows, fmt):
+        click.echo(line)
+
+
 @cli.command(name="test", context_settings=CONTEXT)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
@@ -380,6 +460,73 @@ def test_command(
         _fail_usage(f"cannot write the reports: {exc}")
     failed = any(o.verdict in runner.FAILING for o in outcomes)
     sys.exit(EXIT_CONTENT if failed else EXIT_OK)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder (default: build/docs inside PATH). Replaced as a whole.",
+)
+@click.option(
+    "--test-results",
+    "test_results",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="JSON written by `contentkit test --json FILE`: fills in the test status of each page.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the index path.")
+def docs(path: Path, output: Path | None, test_results: Path | None, quiet: bool) -> None:
+    """Validate, then write the documentation site of a content pack.
+
+    Writes OUTPUT/index.html (every detection, with a filter as you type and filters by type,
+    ATT&CK technique and tactic, analytic story, data source and test status), one page per
+    detection, analytic story, data source and macro, an ATT&CK coverage matrix
+    (coverage.html), an ATT&CK Navigator layer (attack_navigator_layer.json) and the same pages
+    as Markdown under OUTPUT/markdown/. The HTML needs no server and loads nothing from the
+    network: open index.html in a browser. The site is written to a temporary folder and moved
+    into place when complete. Prints the path of index.html.
+
+    \b
+    Examples:
+      contentkit docs
+      contentkit docs ../security_content --output site
+      contentkit test --json results.json && contentkit docs --test-results results.json
+    """
+    from contentkit.docs.generate import DocsError, build_docs
+    from contentkit.docs.results import ResultsError, load_results
+
+    started = time.perf_counter()
+    results = None
+    if test_results is not None:
+        try:
+            results = load_results(test_results)
+        except ResultsError as exc:
+            _fail_usage(str(exc))
+    report = _validated(path, quiet=quiet)
+    target = output if output is not None else report.content.root / "build" / "docs"
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(f"  {message}", err=True)
+
+    try:
+        result = build_docs(report.content, target, results=results, progress=progress)
+    except DocsError as exc:
+        click.echo(f"contentkit: docs failed: {exc}", err=True)
+        sys.exit(EXIT_CONTENT)
+    if not quiet:
+        click.echo(
+            f"Wrote {result.detections} detection, {result.stories} story, "
+            f"{result.data_sources} data source and {result.macros} macro pages, "
+            f"{result.techniques} ATT&CK techniques ({result.files} files) "
+            f"in {time.perf_counter() - started:.2f} s",
+            err=True,
+        )
+    click.echo(os.path.relpath(result.index))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from contentkit.content.validate import validate
 
 DET = "detections/cloud/kubernetes_daemonset_deployed.yml"
@@ -195,3 +197,19 @@ def test_schema_command_writes_loadable_schemas(tmp_path: Path) -> None:
     assert "detection.schema.json" in written and "contentctl.schema.json" in written
     for path in (tmp_path / "s").iterdir():
         assert json.loads(path.read_text())["$schema"].endswith("2020-12/schema")
+
+
+def test_spl_syntax_errors_have_positions(pack: Path) -> None:
+    _edit(pack, DET, "| fillnull", '| fillnull | statz count | eval x="open')
+    report = validate(pack)
+    # the open quote also swallows the filter macro call, which is reported too
+    problem = next(p for p in report.errors if "quote" in p.message)
+    assert problem.field == "search"
+    assert problem.message.startswith('this quote (") is never closed (at character ')
+    _edit(pack, DET, '| eval x="open', "")
+    report = validate(pack)
+    [problem] = report.errors
+    assert "unknown command 'statz' (did you mean 'stats'?) (at character" in problem.message
+    offset = int(problem.message.rsplit("at character ", 1)[1].split()[0])
+    search = yaml.safe_load((pack / DET).read_text())["search"]
+    assert search[offset - 1 : offset + 4] == "statz"

@@ -169,3 +169,15 @@ def test_chunk_boundaries_do_not_lose_lines(
     got = [e["user"] for e in scan_dataset(Dataset(path, "kv", "s"), [("hit",)], stats=stats)]
     assert got == [f"u{i}" for i in range(0, 500, 5)]
     assert stats.events_scanned == 500
+
+
+def test_dataset_events_come_newest_first_like_an_index() -> None:
+    ds = Dataset(DATA / "k8s_audit_daemonset.json", "_json", "kubernetes")
+    rows = spl.run("search * | table auditID verb", datasets=[ds])
+    assert [r["auditID"][-1] for r in rows] == ["5", "4", "3", "3", "2", "1"]
+    newest = spl.run("search * | dedup verb | table verb auditID", datasets=[ds])
+    assert newest == [
+        {"verb": "get", "auditID": "0b1c2d3e-0005-4a5b-8c9d-000000000005"},
+        {"verb": "create", "auditID": "0b1c2d3e-0004-4a5b-8c9d-000000000004"},
+        {"verb": "list", "auditID": "0b1c2d3e-0002-4a5b-8c9d-000000000002"},
+    ]

@@ -69,3 +69,19 @@ def test_lookup_loads_lazily(tmp_path: Path) -> None:
     table = LookupTable("missing", tmp_path / "nope.csv")
     with pytest.raises(spl.SplError, match="cannot read lookup 'missing'"):
         spl.run("| inputlookup missing", [], lookups={"missing": table})
+
+
+def test_lookup_output_without_match_clears_and_outputnew_keeps(
+    tables: dict[str, LookupTable],
+) -> None:
+    events = [{"_raw": "", "user": "nobody", "dept": "old"}]
+    cleared = spl.run(
+        "search * | lookup users_lookup user OUTPUT dept", [dict(e) for e in events], lookups=tables
+    )
+    assert "dept" not in cleared[0]
+    kept = spl.run(
+        "search * | lookup users_lookup user OUTPUTNEW dept",
+        [dict(e) for e in events],
+        lookups=tables,
+    )
+    assert kept[0]["dept"] == "old"

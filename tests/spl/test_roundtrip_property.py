@@ -177,3 +177,64 @@ def test_pipeline_round_trip(first: SearchCommand, rest: list[object]) -> None:
     pipeline = Pipeline((first, *rest))  # type: ignore[arg-type]
     text_ = pipeline.to_spl()
     assert spl.parse(text_, strict=True) == pipeline, text_
+
+
+PIECES = [
+    *"abcxyz=!<>()[]|\",'`*.{}\\ -+/%0123456789",
+    "AND ",
+    "OR ",
+    "NOT ",
+    "IN ",
+    " | eval ",
+    " | stats ",
+    " | where ",
+    " | rex ",
+    " | table ",
+    " by ",
+    " as ",
+    "count(",
+    "eval(",
+    "if(",
+    "```",
+    " | lookup ",
+    " | rename ",
+    " | sort ",
+    " | dedup ",
+    " | head ",
+    " | spath ",
+    " | bin ",
+    " | join ",
+    " | append ",
+    " | replace ",
+    " | convert ",
+    "ctime(",
+    " with ",
+    " | makemv ",
+    " | inputlookup ",
+    " | appendpipe ",
+    " | fillnull ",
+    " value=",
+    " | top ",
+    " | eventstats ",
+    " | mvexpand ",
+    " | strcat ",
+]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join))
+def test_arbitrary_text_parses_or_fails_with_spl_error(search: str) -> None:
+    """No input makes the engine raise anything but SplError; what parses round-trips and runs
+    (or fails with SplError) over an event."""
+    try:
+        pipeline = spl.parse(search)
+    except spl.SplError as exc:
+        assert exc.position is not None
+        return
+    assert spl.parse(pipeline.to_spl()) == pipeline
+    try:
+        rows = spl.run(pipeline, [{"_raw": "a=1 b=x", "a": "1", "b": ["x", "y"], "_time": 5}])
+    except spl.SplError as exc:
+        assert exc.message
+    else:
+        assert all(isinstance(r, dict) for r in rows)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contentkit.content import crossref, layout, model, schema, searchscan
+from contentkit.content import crossref, layout, model, schema, searchscan, splcheck
 from contentkit.content.problems import Problem, field_path
 from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml
 
@@ -141,6 +141,9 @@ def _read_one(source: layout.SourceFile) -> _FileResult:
         result.valid = _schema_findings(source.rel, data, kind, findings)
         if isinstance(data, dict):
             result.packed = marshal.dumps(data)
+        if kind in {"detection", "baseline"} and result.valid:
+            for offset, message in splcheck.check(data["search"]):
+                findings.append(crossref.Finding(source.rel, ("search",), message, offset=offset))
         if kind == "detection" and result.valid and _MACROS is not None:
             fields = searchscan.output_fields(data["search"], _MACROS)
             result.output_fields = None if fields is None else tuple(sorted(fields))
@@ -225,6 +228,7 @@ def validate(root: Path) -> Report:
     ids: list[tuple[str, str, str]] = []
     global _MACROS
     _MACROS = _preload_macros(sources)
+    splcheck.prepare()  # load the command registry once, before any worker starts
     try:
         results = _read_all(sources)
     finally:

@@ -84,7 +84,10 @@ def parse(search: str, *, strict: bool = False) -> Pipeline:
     """Parse an expanded search.  ``strict``: commands unknown to Splunk are errors."""
     from .parser import parse as _parse
 
-    return _parse(search, strict=strict)
+    try:
+        return _parse(search, strict=strict)
+    except RecursionError:
+        raise SplError("search is nested too deeply", 0, search) from None
 
 
 def _prepare(
@@ -137,6 +140,12 @@ def iter_results(
         raise
     except RecursionError:
         raise SplError("search is nested too deeply", 0, text) from None
+    except (OSError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug in the engine: still one clear line for the user
+        raise SplError(
+            f"internal error in the SPL engine: {type(exc).__name__}: {exc}", None, text
+        ) from exc
 
 
 def run(

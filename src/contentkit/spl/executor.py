@@ -37,12 +37,24 @@ class ListSource(EventSource):
 
 
 class DatasetSource(EventSource):
-    """Files of raw events; metadata terms select files, literal terms prefilter raw lines."""
+    """Files of raw events; metadata terms select files, literal terms prefilter raw lines.
 
-    def __init__(self, datasets: Sequence[Dataset]) -> None:
+    Like Splunk's index, the events come newest first (by ``_time``; ties keep file order).
+    """
+
+    def __init__(self, datasets: Sequence[Dataset], *, newest_first: bool = True) -> None:
         self.datasets = list(datasets)
+        self.newest_first = newest_first
 
     def events(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
+        stream = self._scan(expr, ctx)
+        if not self.newest_first:
+            return stream
+        events = list(stream)
+        events.sort(key=_time_key, reverse=True)
+        return iter(events)
+
+    def _scan(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
         fields = ctx.needed_fields
         meta_terms = metadata_filter(expr)
         meta_preds = [compile_search(t, ctx) for t in meta_terms]
@@ -52,6 +64,11 @@ class DatasetSource(EventSource):
             if not all(p(meta) for p in meta_preds):
                 continue
             yield from scan_dataset(ds, groups, now=ctx.now, stats=ctx.stats, fields=fields)
+
+
+def _time_key(event: Event) -> float:
+    t = event.get("_time")
+    return float(t) if isinstance(t, int | float) else 0.0
 
 
 @dataclass

@@ -6,6 +6,7 @@ arguments with the helpers below (search expressions, eval expressions, options,
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from .ast import (
@@ -33,6 +34,7 @@ from .lexer import Kind, Mode, Token, lex, skip_space
 S = Mode.SEARCH
 E = Mode.EVAL
 
+_COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CMP_OPS = ("=", "==", "!=", "<", "<=", ">", ">=")
 
 
@@ -121,7 +123,7 @@ class Parser:
             cls = lookup_command("search")
             assert cls is not None
             return cls.parse(self, tok)
-        if tok.kind is not Kind.WORD or tok.quoted:
+        if tok.kind is not Kind.WORD or not _COMMAND_NAME.fullmatch(self.text[tok.pos : tok.end]):
             raise self.error(f"expected a command name after '|', found {_describe(tok)}", tok.pos)
         self.pos = tok.end
         name = tok.value.lower()

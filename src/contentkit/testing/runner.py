@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from contentkit import spl
 from contentkit.content.deployment import Schedule, schedule_for
@@ -62,6 +62,22 @@ class TestOutcome:
         return data
 
 
+class SearchTarget(Protocol):
+    """Somewhere other than the embedded engine to run a test: a Splunk instance, for example.
+
+    `run` replays the datasets into a fresh place (index), runs the search (macros already
+    expanded) over them and returns all result rows as dicts; it cleans up after itself. Failures
+    raise `TargetError` with a one-line message."""
+
+    name: str
+
+    def run(self, search: str, datasets: Sequence[Any], *, label: str) -> list[dict[str, Any]]: ...
+
+
+class TargetError(Exception):
+    """A target could not replay or search (unreachable, refused, timed out)."""
+
+
 @dataclass
 class Engine:
     """What every test of a content repository shares: macros, lookups, datasets, schedule."""
@@ -71,6 +87,7 @@ class Engine:
     scheduled: bool = False
     macros: dict[str, Any] = field(default_factory=dict)
     lookups: dict[str, Any] = field(default_factory=dict)
+    target: SearchTarget | None = None  # None: the embedded engine
 
     @classmethod
     def for_content(
@@ -144,14 +161,14 @@ class Engine:
                 self._outcome(base, t, stage, Stage(SKIPPED, "unit test did not run"))
                 for t in det.tests
             ]
-        unsupported = spl.unsupported_commands(pipeline)
+        unsupported = spl.unsupported_commands(pipeline) if self.target is None else []
         if unsupported:
             names = ", ".join(sorted({name for name, _ in unsupported}))
             stage = Stage(UNSUPPORTED, f"the embedded engine does not run: {names}")
             return [
                 self._outcome(base, t, stage, Stage(UNSUPPORTED, stage.message)) for t in det.tests
             ]
-        return [self._run_test(det, test, pipeline, sched, base) for test in det.tests]
+        return [self._run_test(det, test, pipeline, sched, base, text) for test in det.tests]
 
     def _outcome(
         self, base: dict[str, Any], test: DetectionTest, unit: Stage, integration: Stage
@@ -176,6 +193,7 @@ class Engine:
         pipeline: Any,
         sched: Schedule,
         base: dict[str, Any],
+        text: str = "",
     ) -> TestOutcome:
         started = time.perf_counter()
         datasets = []
@@ -195,10 +213,19 @@ class Engine:
             stage = Stage(UNAVAILABLE, str(exc))
             return self._outcome(base, test, stage, Stage(UNAVAILABLE, str(exc)))
         try:
-            if self.scheduled:
+            if self.target is not None:
+                rows, note = self.target.run(text, datasets, label=f"{det.name} / {test.name}"), ""
+            elif self.scheduled:
                 rows, note = self._run_scheduled(pipeline, datasets, sched)
             else:
                 rows, note = spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
+        except TargetError as exc:
+            stage = Stage(
+                ERROR,
+                f"{self.target.name if self.target else 'target'}: {exc}",
+                time.perf_counter() - started,
+            )
+            return self._outcome(base, test, stage, Stage(SKIPPED, "unit test did not run"))
         except spl.SplError as exc:
             status = UNSUPPORTED if "unsupported" in str(exc) else ERROR
             stage = Stage(status, f"search failed: {exc}", time.perf_counter() - started)

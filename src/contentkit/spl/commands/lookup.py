@@ -106,6 +106,9 @@ class LookupCommand(Command):
                 yield e
                 continue
             if not matches:
+                if self.mode == "OUTPUT":  # OUTPUT replaces: no match leaves the fields null
+                    for _, ev_name in outputs:
+                        e.pop(ev_name, None)
                 yield e
                 continue
             for col, ev_name in outputs:

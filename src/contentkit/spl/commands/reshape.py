@@ -131,6 +131,10 @@ class StrcatCommand(Command):
             tok = p.next()
             if tok.kind is not Kind.WORD:
                 raise p.error(f"strcat: unexpected {tok.value!r}", tok.pos)
+            if not tok.quoted and search_word(tok.value, keywords=False) != tok.value:
+                raise p.error(
+                    f"strcat: {tok.value!r} is neither a field name nor a quoted string", tok.pos
+                )
             parts.append((tok.value, tok.quoted))
         if len(parts) < 2:
             raise p.error("strcat needs source fields and a destination field", name.end)
