@@ -135,9 +135,10 @@ _FORKED_CONTEXT: dict[str, Any] = {}
 
 def _render_one(template: str, app_dir: Path, context: dict[str, Any] | None = None) -> None:
     """Render, verify and write one conf file (in this process or a forked one)."""
-    text, meant = templating.render_conf(template, **(context or _FORKED_CONTEXT))
-    if len(meant) or template in ALWAYS_WRITTEN:
-        _write(app_dir / CONF_FILES[template], text)
+    target = app_dir / CONF_FILES[template]
+    stanzas = templating.write_conf(template, target, **(context or _FORKED_CONTEXT))
+    if not stanzas and template not in ALWAYS_WRITTEN:
+        target.unlink()
 
 
 def _render_confs(context: dict[str, Any], app_dir: Path, *, parallel: bool) -> None:

@@ -10,11 +10,13 @@ repeats a key, or writes something a `.conf` reader would see differently fails 
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from functools import cache
 from typing import Any
 
-from contentkit.render.conffile import ConfFile, Stanza, format_setting, normalize_value
+from contentkit.render.conffile import Stanza, format_setting, normalize_value
 
 
 class RenderError(Exception):
@@ -43,20 +45,24 @@ def _plain(text: str) -> bool:
 
 @dataclass
 class Recorder:
-    """Collects the stanzas and settings a template writes."""
+    """Collects the stanzas and settings a template writes, until the verifier consumes them."""
 
-    conf: ConfFile = field(default_factory=ConfFile)
+    source: str = "<rendered>"
+    names: set[str] = field(default_factory=set)
+    queue: deque[Stanza] = field(default_factory=deque)
     current: Stanza | None = None
 
     def stanza(self, name: str) -> str:
-        if name in self.conf:
-            raise RenderError(f"[{name}]: stanza written twice")
-        self.current = self.conf.add(name)
+        if name in self.names:
+            raise RenderError(f"{self.source}: [{name}]: stanza written twice")
+        self.names.add(name)
+        self.current = Stanza(name, {})
+        self.queue.append(self.current)
         return f"[{name}]"
 
     def setting(self, key: str, value: Any) -> str:
         if self.current is None:
-            raise RenderError(f"setting {key!r} written before any stanza")
+            raise RenderError(f"{self.source}: setting {key!r} written before any stanza")
         if value is None:
             text = ""
         elif isinstance(value, bool):
@@ -68,13 +74,75 @@ class Recorder:
                 text = normalize_value(text.strip())
         values = self.current.values
         if key in values:
-            raise RenderError(f"[{self.current.name}] {key}: written twice")
+            raise RenderError(f"{self.source}: [{self.current.name}] {key}: written twice")
         values[key] = text
         if key in _CHECKED_KEYS and _plain(text):
             return f"{key} = {text}"
         line = format_setting(self.current.name, key, text)
         _CHECKED_KEYS.add(key)
         return line
+
+
+class _Verifier:
+    """Reads the rendered text back, one stanza at a time, as it is written, and compares each
+    stanza with what the template recorded for it. Only one stanza is held at a time, so even a
+    12 MB savedsearches.conf costs little memory."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.buffer = ""
+        self.line = 1  # line number where `buffer` starts, for messages
+        self.stanzas = 0
+
+    def feed(self, chunk: str) -> None:
+        scanned = len(self.buffer)
+        self.buffer += chunk
+        if "[" not in chunk:
+            return
+        start = max(1, scanned)  # a header line may begin right at the end of the last chunk
+        while True:
+            cut = self._next_header(self.buffer, start)
+            if cut < 0:
+                return
+            self._check(self.buffer[:cut])
+            self.buffer = self.buffer[cut:]
+            start = 1
+
+    def close(self) -> None:
+        self._check(self.buffer)
+        self.buffer = ""
+        if self.recorder.queue:
+            missing = ", ".join(f"[{s.name}]" for s in list(self.recorder.queue)[:3])
+            raise RenderError(f"{self.recorder.source}: {missing}: recorded but not in the text")
+
+    @staticmethod
+    def _next_header(text: str, start: int = 1) -> int:
+        """Offset of the next line (after the first) that starts a stanza, or -1. A line that
+        continues a value (the line before ends in a backslash) is not a header."""
+        while True:
+            at = text.find("\n[", start - 1)
+            if at < 0:
+                return -1
+            line_start = text.rfind("\n", 0, at) + 1
+            if not text[line_start:at].endswith("\\"):
+                return at + 1
+            start = at + 2
+
+    def _check(self, text: str) -> None:
+        from contentkit.render.conffile import ConfFile, verify_roundtrip
+
+        if not text:
+            return
+        source = self.recorder.source
+        # `feed` cuts the text at stanza headers: each piece is the preamble or one stanza
+        expected = ConfFile()
+        if text.startswith("[") and self.recorder.queue:
+            expected.stanzas.append(self.recorder.queue.popleft())
+        differences = verify_roundtrip(expected, text, source=source)
+        if differences:
+            raise RenderError(f"{source} (near line {self.line}): " + "; ".join(differences[:5]))
+        self.stanzas += len(expected)
+        self.line += text.count("\n")
 
 
 @cache
@@ -93,21 +161,39 @@ def environment() -> Any:
     return env
 
 
-def render_conf(template: str, **context: Any) -> tuple[str, ConfFile]:
-    """Render a conf template; return the text and the stanzas it meant to write."""
-    from contentkit.render.conffile import verify_roundtrip
-
-    recorder = Recorder()
-    text = (
+def write_conf(template: str, path: Path, **context: Any) -> int:
+    """Render a conf template into `path`, reading each stanza back as it is written and
+    comparing it with what the template meant; return the number of stanzas. RenderError (and
+    no file) if anything differs."""
+    name = template.removesuffix(".j2")
+    recorder = Recorder(source=name)
+    verifier = _Verifier(recorder)
+    generator = (
         environment()
         .get_template(template)
-        .render(stanza=recorder.stanza, setting=recorder.setting, **context)
+        .generate(stanza=recorder.stanza, setting=recorder.setting, **context)
     )
-    name = template.removesuffix(".j2")
-    differences = verify_roundtrip(recorder.conf, text, source=name)
-    if differences:
-        raise RenderError(f"{name}: " + "; ".join(differences[:5]))
-    return text, recorder.conf
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("w", encoding="utf-8", newline="\n") as out:
+            for chunk in generator:
+                out.write(chunk)
+                verifier.feed(chunk)
+            verifier.close()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return verifier.stanzas
+
+
+def render_conf(template: str, **context: Any) -> tuple[str, int]:
+    """Render a conf template to text (verified as `write_conf` does); text and stanza count."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "out.conf"
+        count = write_conf(template, target, **context)
+        return target.read_text(encoding="utf-8"), count
 
 
 def render_text(template: str, **context: Any) -> str:
