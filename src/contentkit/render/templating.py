@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from contentkit.render.conffile import Stanza, format_setting, normalize_value
