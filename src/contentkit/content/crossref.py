@@ -55,6 +55,8 @@ def check(
     filter_macros |= {f"{b.stem}_filter" for b in content.baselines}
     macro_table = _macro_table(content)
     deployment_types = {d.type.lower() for d in content.deployments}
+    callable_macros = macro_keys | filter_macros
+    known_lookups = lookup_names | produced
     detection_names = {n for n, _ in names.get("detection", [])}
 
     for det in content.detections:
@@ -69,8 +71,8 @@ def check(
                     f"(add `| `{det.filter_macro}`` at the end)",
                 )
             )
-        out += _macros(det.file, det.search, macro_keys | filter_macros, macro_names)
-        out += _lookups(det.file, det.search, lookup_names | produced)
+        out += _macros(det.file, det.search, callable_macros, macro_names)
+        out += _lookups(det.file, det.search, known_lookups)
         out += _rba_fields(det, macro_table, known_fields)
         # (a type outside the schema's enum is already reported by the schema)
         if det.type in _DETECTION_TYPES and det.type.lower() not in deployment_types:
@@ -95,14 +97,14 @@ def check(
                     )
     for base in content.baselines:
         out += _stories(base.file, base.analytic_stories, story_names)
-        out += _macros(base.file, base.search, macro_keys | filter_macros, macro_names)
-        out += _lookups(base.file, base.search, lookup_names | produced)
+        out += _macros(base.file, base.search, callable_macros, macro_names)
+        out += _lookups(base.file, base.search, known_lookups)
         out += _baseline_detections(base, detection_names)
     for macro in content.macros:
         out += _macros(
-            macro.file, macro.definition, macro_keys | filter_macros, macro_names, "definition"
+            macro.file, macro.definition, callable_macros, macro_names, "definition"
         )
-        out += _lookups(macro.file, macro.definition, lookup_names | produced, "definition")
+        out += _lookups(macro.file, macro.definition, known_lookups, "definition")
     config = content.config
     enrichment = config.mitre_enrichment if config is not None else None
     if enrichment and not (content.root / enrichment).is_file():

@@ -66,15 +66,46 @@ def compile_schema(root: dict[str, Any]) -> Check:
         if schema is False:
             return lambda v: False
         checks: list[Check] = []
+        handled: set[str] = set()
+        if schema.get("type") == "object" and "properties" in schema:
+            # the common shape, checked in one loop: type, properties, additionalProperties, required
+            checks.append(object_check(schema))
+            handled = {"type", "properties", "additionalProperties", "required"}
         for keyword, value in schema.items():
-            if keyword in _IGNORED:
+            if keyword in _IGNORED or keyword in handled:
                 continue
             checks.append(keyword_check(keyword, value, schema))
         if not checks:
             return lambda v: True
         if len(checks) == 1:
             return checks[0]
+        if len(checks) == 2:
+            first, second = checks
+            return lambda v: first(v) and second(v)
         return lambda v: all(c(v) for c in checks)
+
+    def object_check(schema: dict[str, Any]) -> Check:
+        props = {k: build(s) for k, s in schema["properties"].items()}
+        additional = schema.get("additionalProperties", True)
+        extra: Check | None = None if additional is False else build(additional)
+        required = tuple(schema.get("required", ()))
+
+        def check(v: Any) -> bool:
+            if not isinstance(v, dict):
+                return False
+            for key in required:
+                if key not in v:
+                    return False
+            for key, item in v.items():
+                test = props.get(key)
+                if test is None:
+                    if extra is None or not extra(item):
+                        return False
+                elif not test(item):
+                    return False
+            return True
+
+        return check
 
     def keyword_check(keyword: str, value: Any, schema: dict[str, Any]) -> Check:
         if keyword == "type":
@@ -116,7 +147,15 @@ def compile_schema(root: dict[str, Any]) -> Check:
             return lambda v: not isinstance(v, list) or len(v) <= value
         if keyword == "items":
             item = build(value)
-            return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+
+            def items(v: Any) -> bool:
+                if isinstance(v, list):
+                    for x in v:
+                        if not item(x):
+                            return False
+                return True
+
+            return items
         if keyword == "minimum":
             return lambda v: type(v) not in (int, float) or v >= value
         if keyword == "maximum":
