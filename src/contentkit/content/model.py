@@ -369,6 +369,18 @@ def _boolish(value: Any) -> bool | None:
     return str(value).strip().lower() == "true"
 
 
+def _identity(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fields every versioned object has: name, id, version, date, author, description."""
+    return {
+        "name": doc["name"],
+        "id": doc["id"],
+        "version": _version(doc.get("version")),
+        "date": _date(doc),
+        "author": doc["author"],
+        "description": doc["description"],
+    }
+
+
 def _legacy_rba(tags: dict[str, Any]) -> Rba | None:
     observables = tags.get("observable") or []
     message = tags.get("message")
@@ -482,12 +494,7 @@ def baseline_from(rel: str, doc: dict[str, Any]) -> Baseline:
     tags = doc.get("tags") or {}
     return Baseline(
         file=rel,
-        name=doc["name"],
-        id=doc["id"],
-        version=_version(doc.get("version")),
-        date=_date(doc),
-        author=doc["author"],
-        description=doc["description"],
+        **_identity(doc),
         search=doc["search"],
         how_to_implement=doc.get("how_to_implement") or "",
         known_false_positives=doc.get("known_false_positives") or "",
@@ -518,12 +525,7 @@ def story_from(rel: str, doc: dict[str, Any]) -> Story:
     tags = doc.get("tags") or {}
     return Story(
         file=rel,
-        name=doc["name"],
-        id=doc["id"],
-        version=_version(doc.get("version")),
-        date=_date(doc),
-        author=doc["author"],
-        description=doc["description"],
+        **_identity(doc),
         narrative=doc["narrative"],
         references=_t(doc.get("references")),
         category=_t(tags.get("category")),
