@@ -1,0 +1,141 @@
+"""Fixtures of the docs tests: this repository's pack with one more detection, its test
+results, and the site built from them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_pack
+
+SEED = "detections/cloud/kubernetes_daemonset_deployed.yml"
+SEED_NAME = "Kubernetes DaemonSet Deployed"
+SEED_ID = "6f0b8c52-3e1d-4a7b-9f26-c4d8e1a5b370"
+SECOND = "detections/cloud/kubernetes_privileged_pod_created.yml"
+SECOND_NAME = "Kubernetes Privileged Pod Created"
+
+# A second detection, so that the index has something to filter out: a TTP on another technique.
+SECOND_YAML = """\
+name: Kubernetes Privileged Pod Created
+id: 0d6c1f4e-95b2-4a63-8e0b-7f3a9c2d5e14
+version: 1
+date: '2026-11-27'
+author: contentkit developers
+status: production
+type: TTP
+description: A pod that asks for privileged containers was created through the API server.
+data_source:
+- Kubernetes Audit
+search: '`kube_audit` "objectRef.resource"=pods verb=create
+  | stats count by user.username sourceIPs{}
+  | rename user.username as user, sourceIPs{} as src_ip
+  | `kubernetes_privileged_pod_created_filter`'
+how_to_implement: Collect the Kubernetes API server audit log at the Request level.
+known_false_positives: Cluster add-ons that run privileged on purpose.
+references:
+- https://kubernetes.io/docs/concepts/security/pod-security-standards/
+rba:
+  message: Privileged pod created by $user$
+  risk_objects:
+  - field: user
+    type: user
+    score: 64
+  threat_objects:
+  - field: src_ip
+    type: ip_address
+tags:
+  analytic_story:
+  - Kubernetes Security
+  asset_type: Kubernetes
+  mitre_attack_id:
+  - T1610
+  product:
+  - Splunk Enterprise
+  security_domain: network
+tests:
+- name: True Positive Test
+  attack_data:
+  - data: https://media.example.com/attack_data/k8s/privileged_pod.json
+    source: kubernetes
+    sourcetype: _json
+"""
+
+
+def results_document() -> dict[str, object]:
+    """What `contentkit test --json` writes for the pack: the seed passes, the other fails."""
+    seed_data = [
+        {
+            "data": "datasets/kubernetes/kubernetes_audit_daemonset_created.json",
+            "source": "kubernetes",
+            "sourcetype": "_json",
+        }
+    ]
+    return {
+        "contentkit_version": "0.1.0",
+        "duration": 1.5,
+        "counts": {"pass": 2, "fail": 1},
+        "results": [
+            {
+                "detection": SEED_NAME,
+                "file": SEED,
+                "id": SEED_ID,
+                "test": "True Positive Test",
+                "negative": False,
+                "attack_data": seed_data,
+                "validation": {"status": "pass"},
+                "unit": {"status": "pass", "message": "", "result_count": 1, "duration": 0.1},
+                "integration": {"status": "pass", "message": ""},
+            },
+            {
+                "detection": SEED_NAME,
+                "file": SEED,
+                "id": SEED_ID,
+                "test": "No DaemonSet Created",
+                "negative": True,
+                "validation": {"status": "pass"},
+                "unit": {"status": "pass", "result_count": 0},
+                "integration": {"status": "pass"},
+            },
+            {
+                # matched by name only, and without an integration block
+                "detection": SECOND_NAME,
+                "test": "True Positive Test",
+                "unit": {"status": "dataset_unavailable", "message": "offline and not cached"},
+            },
+        ],
+    }
+
+
+def make_pack(target: Path) -> Path:
+    pack = copy_pack(target)
+    (pack / SECOND).write_text(SECOND_YAML, encoding="utf-8")
+    return pack
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "contentkit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the pack (two detections) with test results; returns the site folder."""
+    base = tmp_path_factory.mktemp("docs")
+    pack = make_pack(base / "pack")
+    results = base / "results.json"
+    results.write_text(json.dumps(results_document()), encoding="utf-8")
+    run = run_cli("docs", pack, "--test-results", results)
+    assert run.returncode == 0, run.stderr
+    site = pack / "build" / "docs"
+    # the index path, relative to the current folder
+    assert Path(run.stdout.strip()).resolve() == (site / "index.html").resolve()
+    return site
