@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -67,3 +68,27 @@ def summary(runs: list[Run]) -> tuple[float, float, float]:
     """(best, median, peak MB) over runs."""
     times = [r.seconds for r in runs]
     return min(times), statistics.median(times), max(r.peak_mb for r in runs)
+
+
+def contentkit_exe() -> str:
+    """The `contentkit` of the running virtual environment."""
+    import shutil
+
+    return shutil.which("contentkit", path=str(Path(sys.executable).parent)) or "contentkit"
+
+
+def corpus_parser(doc: str | None, runs: int = 3) -> argparse.ArgumentParser:
+    """A parser with the options every corpus benchmark takes: --runs and --corpus."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--corpus", type=Path, default=CORPUS_5)
+    return parser
+
+
+def corpus_missing(corpus: Path) -> bool:
+    if corpus.is_dir():
+        return False
+    print(f"corpus not found: {corpus}", file=sys.stderr)
+    return True

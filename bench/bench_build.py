@@ -11,7 +11,6 @@ Targets (issue 3): contentkit at least 5x faster, at most half contentctl's peak
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import CORPUS_5, REPO, run, summary
+from _measure import REPO, contentkit_exe, corpus_missing, corpus_parser, run, summary
 
 WORK = REPO / "bench" / ".work"
 CONTENTCTL_VENV = WORK / "contentctl-venv"
@@ -38,16 +37,10 @@ def contentctl() -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--corpus", type=Path, default=CORPUS_5)
-    args = parser.parse_args()
-    if not args.corpus.is_dir():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+    args = corpus_parser(__doc__).parse_args()
+    if corpus_missing(args.corpus):
         return 2
-    ours = shutil.which("contentkit", path=str(Path(sys.executable).parent)) or "contentkit"
+    ours = contentkit_exe()
     theirs = contentctl()
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "security_content"

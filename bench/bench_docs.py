@@ -10,31 +10,23 @@ Target (issue 7): at most 5 s wall on a 2-core machine.
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import CORPUS_5, run, summary
+from _measure import contentkit_exe, corpus_missing, corpus_parser, run, summary
 
 TARGET_SECONDS = 5.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--corpus", type=Path, default=CORPUS_5)
-    args = parser.parse_args()
-    if not args.corpus.is_dir():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+    args = corpus_parser(__doc__).parse_args()
+    if corpus_missing(args.corpus):
         return 2
-    exe = shutil.which("contentkit", path=str(Path(sys.executable).parent)) or "contentkit"
+    exe = contentkit_exe()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "site"
         runs = [

@@ -11,29 +11,22 @@ Python itself load from disk.
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import CORPUS_5, drop_caches, run, summary
+from _measure import contentkit_exe, corpus_missing, corpus_parser, drop_caches, run, summary
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--corpus", type=Path, default=CORPUS_5)
+    parser = corpus_parser(__doc__, runs=5)
     parser.add_argument(
         "--drop-caches", action="store_true", help="drop the OS page cache before each run"
     )
     args = parser.parse_args()
-    exe = shutil.which("contentkit", path=str(Path(sys.executable).parent)) or "contentkit"
-    if not args.corpus.is_dir():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+    exe = contentkit_exe()
+    if corpus_missing(args.corpus):
         return 2
     cold = args.drop_caches and drop_caches()
     validate = [
