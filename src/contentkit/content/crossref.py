@@ -101,9 +101,7 @@ def check(
         out += _lookups(base.file, base.search, known_lookups)
         out += _baseline_detections(base, detection_names)
     for macro in content.macros:
-        out += _macros(
-            macro.file, macro.definition, callable_macros, macro_names, "definition"
-        )
+        out += _macros(macro.file, macro.definition, callable_macros, macro_names, "definition")
         out += _lookups(macro.file, macro.definition, known_lookups, "definition")
     config = content.config
     enrichment = config.mitre_enrichment if config is not None else None

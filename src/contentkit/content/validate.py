@@ -58,7 +58,8 @@ class _FileResult:
     the parsed document travels as `marshal` bytes, which load far faster than pickled objects."""
 
     source: layout.SourceFile
-    packed: bytes | None = None  # marshal of the document, when it is a mapping
+    packed: bytes | None = None  # marshal of the document (from a worker), when it is a mapping
+    data: Any = None  # the document itself, when read in this process
     valid: bool = False  # passed its schema
     # a detection's search output fields, worked out in the worker (see crossref._rba_fields)
     output_fields: tuple[str, ...] | None = None
@@ -104,8 +105,9 @@ def _name_of(kind: str, data: Any) -> str | None:
     return name
 
 
-def _read_one(source: layout.SourceFile) -> _FileResult:
-    """Read, parse and schema-check one file. Never raises."""
+def _read_one(source: layout.SourceFile, pack: bool = True) -> _FileResult:
+    """Read, parse and schema-check one file. Never raises. With `pack`, the document travels
+    as marshal bytes (for a worker process); otherwise it stays as it is."""
     result = _FileResult(source)
     try:
         raw = source.path.read_bytes()
@@ -140,7 +142,10 @@ def _read_one(source: layout.SourceFile) -> _FileResult:
     else:
         result.valid = _schema_findings(source.rel, data, kind, findings)
         if isinstance(data, dict):
-            result.packed = marshal.dumps(data)
+            if pack:
+                result.packed = marshal.dumps(data)
+            else:
+                result.data = data
         if kind in {"detection", "baseline"} and result.valid:
             for offset, message in splcheck.check(data["search"]):
                 findings.append(crossref.Finding(source.rel, ("search",), message, offset=offset))
@@ -154,9 +159,9 @@ def _read_one(source: layout.SourceFile) -> _FileResult:
 
 def _model(result: _FileResult) -> tuple[Any, list[Problem]]:
     """Build the model object of a schema-valid document."""
-    assert result.packed is not None
     source = result.source
-    doc = _Doc(source, b"", marshal.loads(result.packed))
+    data = result.data if result.data is not None else marshal.loads(result.packed or b"N")
+    doc = _Doc(source, b"", data)
     try:
         return _BUILDERS[source.kind](doc), []
     except (KeyError, TypeError, ValueError) as exc:  # a schema gap; never a traceback
@@ -186,17 +191,38 @@ def _preload_macros(sources: list[layout.SourceFile]) -> dict[str, tuple[tuple[s
 
 
 def _read_all(sources: list[layout.SourceFile]) -> list[_FileResult]:
-    if len(sources) < _PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-        return [_read_one(s) for s in sources]
+    """Read every file: worker processes take a share each and this process takes the last one
+    (its documents need no transfer), all at once."""
+    cores = os.cpu_count() or 1
+    if len(sources) < _PARALLEL_MIN_FILES or cores < 2:
+        return [_read_one(s, pack=False) for s in sources]
     import multiprocessing
 
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform
-        return [_read_one(s) for s in sources]
-    workers = min(os.cpu_count() or 2, 4)
+        return [_read_one(s, pack=False) for s in sources]
+    workers = min(cores, 4) - 1
+    # Split by bytes: the files differ in size much more than in number.
+    sizes = []
+    for source in sources:
+        try:
+            sizes.append(source.path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    share = sum(sizes) / (workers + 1)
+    cut = len(sources)
+    total = 0
+    for index in range(len(sources) - 1, -1, -1):
+        total += sizes[index]
+        if total >= share:
+            cut = index
+            break
+    theirs, mine = sources[:cut], sources[cut:]
     with context.Pool(workers) as pool:
-        return pool.map(_read_one, sources, chunksize=max(16, len(sources) // (workers * 8)))
+        pending = pool.map_async(_read_one, theirs, chunksize=max(16, len(theirs) // (workers * 8)))
+        here = [_read_one(s, pack=False) for s in mine]
+        return [*pending.get(), *here]
 
 
 def validate(root: Path) -> Report:
@@ -244,13 +270,13 @@ def validate(root: Path) -> Report:
             names[kind].append((result.name, result.source.rel))
         if result.id is not None and kind not in {"removed", "deprecation_mapping", "contentctl"}:
             ids.append((result.id, kind, result.source.rel))
-        if result.packed is None or kind == "deprecation_mapping":
+        if (result.packed is None and result.data is None) or kind == "deprecation_mapping":
             continue
         if kind == "removed":
             content.removed += result.valid
             continue
         obj, trouble = _model(result)
-        result.packed = None  # the document is no longer needed: keep peak memory down
+        result.packed = result.data = None  # no longer needed: keep peak memory down
         if result.valid:
             problems += trouble
         if obj is None:
