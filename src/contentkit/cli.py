@@ -341,6 +341,32 @@ def search(
         click.echo(line)
 
 
+def _splunk_targets(
+    urls: tuple[str, ...],
+    app: Path | None,
+    username: str | None,
+    password: str | None,
+    token: str | None,
+    insecure: bool,
+) -> list[Any]:
+    """Connect to each `--target`, create the test index, install the app: one line and exit 2
+    if any cannot be used."""
+    from contentkit.replay.splunk import ReplayError, Settings, SplunkTarget
+
+    made = []
+    for url in urls:
+        settings = Settings(
+            url=url, username=username, password=password, token=token, verify=not insecure
+        )
+        try:
+            target = SplunkTarget(settings)
+            target.prepare(app)
+        except ReplayError as exc:
+            _fail_usage(f"target {url}: {exc}")
+        made.append(target)
+    return made
+
+
 @cli.command(name="test", context_settings=CONTEXT)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
@@ -390,6 +416,27 @@ def search(
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar; print failures and the summary only."
 )
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="URL",
+    help="Run the tests on this Splunk instance instead of the embedded engine: "
+    "splunk://HOST:PORT (plain HTTP, e.g. `contentkit serve`), splunks://HOST:PORT or "
+    "https://HOST:PORT (TLS); repeatable (the instances share the detections).",
+)
+@click.option(
+    "--install-app",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="App package to install on every target first (apps/local; a path the server can read).",
+)
+@click.option("--username", envvar="SPLUNK_USERNAME", help="Splunk user [env SPLUNK_USERNAME].")
+@click.option("--password", envvar="SPLUNK_PASSWORD", help="Its password [env SPLUNK_PASSWORD].")
+@click.option(
+    "--token", envvar="SPLUNK_TOKEN", help="Splunk authentication token [env SPLUNK_TOKEN]."
+)
+@click.option("--insecure", is_flag=True, help="Do not verify the targets' TLS certificates.")
 def test_command(
     path: Path,
     detections: tuple[str, ...],
@@ -401,6 +448,12 @@ def test_command(
     offline: bool,
     cache_dir: Path | None,
     quiet: bool,
+    targets: tuple[str, ...] = (),
+    install_app: Path | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    insecure: bool = False,
 ) -> None:
     """Test detections by replaying their datasets into the embedded SPL engine.
 
@@ -417,16 +470,28 @@ def test_command(
     neither fails the run. Exit status: 0 no failure, 1 a test failed or errored (or the content
     does not validate), 2 usage errors.
 
+    With --target the searches run on Splunk instances instead (through the Splunk SDK; JOBS
+    threads per instance, 4 by default): each test's datasets go into the index
+    contentkit_test with a host of their own, the search runs limited to that host, and the
+    events are deleted afterwards (`| delete`, which needs the can_delete role).
+
     \b
     Examples:
       contentkit test
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
       contentkit test ../security_content --offline --junit junit.xml --json results.json
+      contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
     """
     from contentkit.replay.datasets import DatasetResolver
     from contentkit.testing import reports, runner
     from contentkit.testing.terminal import Display
 
+    if targets and scheduled:
+        _fail_usage(
+            "--scheduled is not supported with --target (it runs on the embedded engine only)"
+        )
+    if install_app is not None and not targets:
+        _fail_usage("--install-app needs --target")
     started = time.perf_counter()
     report = _validated(path, quiet=True)
     content = report.content
@@ -440,11 +505,17 @@ def test_command(
         content.root, caches, cache_dir=cache_dir, offline=offline
     )
     engine = runner.Engine.for_content(content, resolver, scheduled=scheduled)
+    splunks = _splunk_targets(targets, install_app, username, password, token, insecure)
     display = Display(total=len(chosen), quiet=quiet)
     with display:
-        outcomes = runner.run_all(
-            engine, chosen, jobs=jobs or runner.default_jobs(), on_done=display.done
-        )
+        if splunks:
+            outcomes = runner.run_all_targets(
+                engine, splunks, chosen, jobs=jobs or 4, on_done=display.done
+            )
+        else:
+            outcomes = runner.run_all(
+                engine, chosen, jobs=jobs or runner.default_jobs(), on_done=display.done
+            )
     duration = time.perf_counter() - started
     display.summary(outcomes, duration)
     try:
@@ -527,6 +598,258 @@ def docs(path: Path, output: Path | None, test_results: Path | None, quiet: bool
             err=True,
         )
     click.echo(os.path.relpath(result.index))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8089,
+    show_default=True,
+    help="Management (REST API) port; 0 picks a free one.",
+)
+@click.option(
+    "--hec-port",
+    type=click.IntRange(0, 65535),
+    default=8088,
+    show_default=True,
+    help="HTTP Event Collector port; 0 picks a free one.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(".contentkit-serve"),
+    show_default=True,
+    help="Where the event store (SQLite) lives; reused across restarts.",
+)
+@click.option("--username", default="admin", show_default=True, help="Login user.")
+@click.option(
+    "--password",
+    envvar="CONTENTKIT_SERVE_PASSWORD",
+    default="changeme",
+    show_default=True,
+    help="Login password [env CONTENTKIT_SERVE_PASSWORD].",
+)
+@click.option(
+    "--hec-token",
+    "hec_tokens",
+    multiple=True,
+    envvar="CONTENTKIT_SERVE_HEC_TOKEN",
+    help="Accepted HEC token; repeatable [env CONTENTKIT_SERVE_HEC_TOKEN] "
+    "(default: a random one, printed).",
+)
+@click.option(
+    "--token",
+    "auth_tokens",
+    multiple=True,
+    help="Accepted `Authorization: Bearer` token for the REST API; repeatable.",
+)
+@click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
+def serve(
+    host: str,
+    port: int,
+    hec_port: int,
+    data_dir: Path,
+    username: str,
+    password: str,
+    hec_tokens: tuple[str, ...],
+    auth_tokens: tuple[str, ...],
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    verbose: bool,
+) -> None:
+    """Run a splunkd-compatible server backed by the embedded SPL engine, until Ctrl-C.
+
+    Speaks the subset of Splunk's REST API that the Splunk SDK and HEC clients use: login
+    (session keys, Bearer tokens, Basic auth), server/info, data/indexes, receivers/simple,
+    search jobs (normal, blocking, oneshot, export; JSON, XML, CSV; `| delete`), apps/local,
+    and on the HEC port /services/collector/raw, /event, /ack and /health. Events are kept in
+    DATA_DIR/events.sqlite3; acknowledged HEC batches survive a restart. Plain HTTP unless
+    --tls-cert/--tls-key are given.
+
+    \b
+    Examples:
+      contentkit serve --data-dir /tmp/splunk --password s3cret --hec-token 11111111-2222-3333-4444-555555555555
+      contentkit test --target splunk://127.0.0.1:8089 --username admin --password s3cret
+      contentkit replay datasets/kubernetes/kubernetes_audit_daemonset_created.json \\
+          --url splunk://127.0.0.1:8089 --username admin --password s3cret \\
+          --index main --sourcetype _json --source kubernetes
+    """
+    import secrets
+
+    from contentkit.server.app import ServerConfig, Splunkd
+    from contentkit.server.store import StoreError
+
+    if (tls_cert is None) != (tls_key is None):
+        _fail_usage("--tls-cert and --tls-key go together")
+    tokens = hec_tokens or (secrets.token_hex(16),)
+    config = ServerConfig(
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        hec_port=hec_port,
+        username=username,
+        password=password,
+        hec_tokens=tokens,
+        auth_tokens=auth_tokens,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        quiet=not verbose,
+    )
+    try:
+        app = Splunkd(config)
+        mgmt_port, hec_bound = app.bind()
+    except StoreError as exc:
+        _fail_usage(str(exc))
+    except OSError as exc:
+        _fail_usage(f"cannot listen on {host}: {exc.strerror or exc}")
+    except Exception as exc:  # ssl.SSLError for a bad certificate or key
+        _fail_usage(f"cannot start the server: {exc}")
+    shown = "[::1]" if host == "::1" else host
+    click.echo(f"splunkd: {app.scheme}://{shown}:{mgmt_port}", err=False)
+    click.echo(f"hec: {app.scheme}://{shown}:{hec_bound}", err=False)
+    if not hec_tokens:
+        click.echo(f"hec token: {tokens[0]}")
+    click.echo(f"data: {config.data_dir}", err=True)
+    click.echo("Ctrl-C to stop", err=True)
+    sys.stdout.flush()
+    try:
+        app.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("contentkit: stopped", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("datasets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--index", "-i", required=True, help="Index to send the events to.")
+@click.option("--sourcetype", "-t", required=True, help="Sourcetype of the events.")
+@click.option("--source", "-s", required=True, help="Source of the events.")
+@click.option("--host", default=None, help="Host of the events (default: the server decides).")
+@click.option(
+    "--url",
+    envvar="SPLUNK_URL",
+    help="Management URL: https://HOST:8089, splunks://HOST:PORT or splunk://HOST:PORT "
+    "(plain HTTP) [env SPLUNK_URL].",
+)
+@click.option("--username", envvar="SPLUNK_USERNAME", help="[env SPLUNK_USERNAME]")
+@click.option("--password", envvar="SPLUNK_PASSWORD", help="[env SPLUNK_PASSWORD]")
+@click.option("--token", envvar="SPLUNK_TOKEN", help="Authentication token [env SPLUNK_TOKEN].")
+@click.option(
+    "--hec-url",
+    envvar="SPLUNK_HEC_URL",
+    help="HEC URL, e.g. https://HOST:8088 [env SPLUNK_HEC_URL].",
+)
+@click.option("--hec-token", envvar="SPLUNK_HEC_TOKEN", help="HEC token [env SPLUNK_HEC_TOKEN].")
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option("--create-index", is_flag=True, help="Create the index when it does not exist.")
+@click.option("--no-wait", is_flag=True, help="Do not wait until the events are searchable.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for acknowledgements and searchability.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1024),
+    default=4 << 20,
+    show_default=True,
+    help="Bytes of events per request.",
+)
+def replay(
+    datasets: tuple[Path, ...],
+    index: str,
+    sourcetype: str,
+    source: str,
+    host: str | None,
+    url: str | None,
+    username: str | None,
+    password: str | None,
+    token: str | None,
+    hec_url: str | None,
+    hec_token: str | None,
+    insecure: bool,
+    create_index: bool,
+    no_wait: bool,
+    timeout: float,
+    batch_size: int,
+) -> None:
+    """Send datasets into a Splunk instance and wait until they are searchable.
+
+    With an HEC URL and token the events go to the HTTP Event Collector's raw endpoint, with
+    indexer acknowledgement; otherwise to receivers/simple through the Splunk SDK. Then a
+    `search index=… source=… | stats count` is repeated until it counts every event sent.
+    TLS certificates are verified unless --insecure.
+
+    \b
+    Examples:
+      contentkit replay datasets/kubernetes/kubernetes_audit_daemonset_created.json \\
+          --index main --sourcetype _json --source kubernetes \\
+          --url https://splunk:8089 --username admin --password …
+      SPLUNK_URL=https://splunk:8089 SPLUNK_TOKEN=… SPLUNK_HEC_URL=https://splunk:8088 \\
+          SPLUNK_HEC_TOKEN=… contentkit replay attack.log -i main -t XmlWinEventLog -s win
+    """
+    from contentkit.replay.splunk import DatasetSpec, ReplayError, Settings
+    from contentkit.replay.splunk import replay as run_replay
+
+    settings = Settings(
+        url=url,
+        username=username,
+        password=password,
+        token=token,
+        hec_url=hec_url,
+        hec_token=hec_token,
+        verify=not insecure,
+    )
+    specs = [DatasetSpec(path, sourcetype, source, host) for path in datasets]
+    bar: Any = None
+    task: Any = None
+
+    def on_total(total: int) -> None:
+        nonlocal bar, task
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = Progress(console=Console(stderr=True), transient=True)
+            bar.start()
+            task = bar.add_task("replaying", total=total)
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(task, advance=n)
+
+    try:
+        result = run_replay(
+            settings,
+            specs,
+            index=index,
+            create_index=create_index,
+            wait=not no_wait,
+            timeout=timeout,
+            batch_bytes=batch_size,
+            progress=progress,
+            on_total=on_total,
+        )
+    except ReplayError as exc:
+        if bar is not None:
+            bar.stop()
+        click.echo(f"contentkit: error: {exc}", err=True)
+        sys.exit(EXIT_CONTENT)
+    if bar is not None:
+        bar.stop()
+    for note in result.notes:
+        click.echo(f"contentkit: note: {note}", err=True)
+    rate = result.events / result.seconds if result.seconds > 0 else 0.0
+    searchable = "" if result.searchable is None else f", {result.searchable} searchable"
+    click.echo(
+        f"Replayed {result.events} events in {result.batches} batch(es) via {result.via} "
+        f"into index {index}{searchable} in {result.seconds:.2f} s ({rate:,.0f} events/s)"
+    )
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -389,6 +389,51 @@ def run_all(
     return outcomes
 
 
+def run_all_targets(
+    engine: Engine,
+    targets: Sequence[SearchTarget],
+    detections: Sequence[Detection],
+    *,
+    jobs: int = 4,
+    on_done: Callable[[Detection, list[TestOutcome]], None] | None = None,
+) -> list[TestOutcome]:
+    """Run every detection's tests on the targets (Splunk instances), which share the
+    detections between them: `jobs` threads per target take the next detection as they free
+    up (the work is network-bound). Outcomes come back in the order of `detections`."""
+    import dataclasses
+    import queue
+    import threading
+
+    todo: queue.Queue[tuple[int, Detection]] = queue.Queue()
+    for item in enumerate(detections):
+        todo.put(item)
+    results: dict[int, list[TestOutcome]] = {}
+    lock = threading.Lock()
+
+    def work(bound: Engine) -> None:
+        while True:
+            try:
+                i, det = todo.get_nowait()
+            except queue.Empty:
+                return
+            result = bound.run_detection(det)
+            with lock:
+                results[i] = result
+                if on_done is not None:
+                    on_done(det, result)
+
+    threads = [
+        threading.Thread(target=work, args=(dataclasses.replace(engine, target=t),), daemon=True)
+        for t in targets
+        for _ in range(max(1, jobs))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [o for i in range(len(detections)) for o in results.get(i, [])]
+
+
 def select(
     detections: Iterable[Detection], wanted: Sequence[str], root: Path
 ) -> tuple[list[Detection], list[str]]:

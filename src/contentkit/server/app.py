@@ -1,0 +1,995 @@
+"""`contentkit serve`: a splunkd-compatible server backed by the embedded SPL engine.
+
+Two listeners (stdlib `ThreadingHTTPServer`): the management port (REST API: login, server
+info, indexes, `receivers/simple`, search jobs, export, `apps/local`) and the HTTP Event
+Collector port (`/services/collector/raw`, `/event`, `/ack`, `/health`). Events go to a SQLite
+store in the data folder; a HEC batch is committed before it is acknowledged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from contentkit import __version__
+from contentkit.replay.raw import split_events
+from contentkit.server import formats
+from contentkit.server.search import SearchFailed, render_rows, run_search
+from contentkit.server.store import EventStore, Row
+from contentkit.spl.events import TIME_KEYS, detect_format, field_plan, make_event, parse_time
+
+SPLUNK_VERSION = "9.3.0"
+_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+_NO_FIELDS = field_plan([])
+MAX_BODY = 512 << 20
+
+
+@dataclass
+class ServerConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8089
+    hec_port: int = 8088
+    username: str = "admin"
+    password: str = "changeme"
+    hec_tokens: tuple[str, ...] = ()
+    auth_tokens: tuple[str, ...] = ()  # accepted as `Authorization: Bearer <token>`
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    quiet: bool = True
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "ERROR") -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+class HecError(Exception):
+    def __init__(self, status: int, text: str, code: int, **extra: Any) -> None:
+        super().__init__(text)
+        self.status = status
+        self.body = {"text": text, "code": code, **extra}
+
+
+@dataclass
+class Job:
+    sid: str
+    search: str
+    earliest: str | None
+    latest: str | None
+    created: float = field(default_factory=time.time)
+    state: str = "QUEUED"  # QUEUED RUNNING DONE FAILED
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    event_count: int = 0
+    scan_count: int = 0
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    finished: float | None = None
+
+    def content(self) -> dict[str, Any]:
+        done = self.state in ("DONE", "FAILED")
+        run = (self.finished or time.time()) - self.created
+        return {
+            "sid": self.sid,
+            "dispatchState": self.state,
+            "isDone": "1" if done else "0",
+            "isFailed": "1" if self.state == "FAILED" else "0",
+            "isFinalized": "0",
+            "isPaused": "0",
+            "isSaved": "0",
+            "isZombie": "0",
+            "isPreviewEnabled": "0",
+            "isRealTimeSearch": "0",
+            "doneProgress": "1.00000" if done else "0.00000",
+            "resultCount": str(len(self.rows)),
+            "eventCount": str(self.event_count),
+            "scanCount": str(self.scan_count),
+            "resultIsStreaming": "0",
+            "runDuration": f"{run:.3f}",
+            "earliestTime": self.earliest or "",
+            "latestTime": self.latest or "",
+            "eventSearch": self.search,
+            "label": "",
+            "ttl": "600",
+            "request": {
+                "search": self.search,
+                "earliest_time": self.earliest or "",
+                "latest_time": self.latest or "",
+            },
+            "messages": {k.lower(): t for k, t in self.messages},
+        }
+
+
+class Splunkd:
+    """State shared by every request: the store, sessions and search jobs."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.store = EventStore(config.data_dir)
+        self.sessions: set[str] = set()
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+        self.started = time.time()
+        self.servers: list[ThreadingHTTPServer] = []
+        self.guid = str(uuid.uuid5(uuid.NAMESPACE_URL, str(config.data_dir.resolve())))
+
+    # ---------------------------------------------------------------------------- lifecycle
+    def bind(self) -> tuple[int, int]:
+        """Open both listeners; the ports they got (0 asks for a free one)."""
+        mgmt = _Server((self.config.host, self.config.port), _ManagementHandler, self)
+        hec = _Server((self.config.host, self.config.hec_port), _HecHandler, self)
+        if self.config.tls_cert is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+            for server in (mgmt, hec):
+                server.socket = context.wrap_socket(server.socket, server_side=True)
+        self.servers = [mgmt, hec]
+        return mgmt.server_address[1], hec.server_address[1]
+
+    def serve_forever(self) -> None:
+        threads = [
+            threading.Thread(target=s.serve_forever, name=f"splunkd-{i}", daemon=True)
+            for i, s in enumerate(self.servers)
+        ]
+        for t in threads:
+            t.start()
+        try:
+            while all(t.is_alive() for t in threads):
+                time.sleep(0.2)
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+        self.servers = []
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.config.tls_cert is not None else "http"
+
+    # ---------------------------------------------------------------------------- auth
+    def login(self, username: str, password: str) -> str | None:
+        ok_user = hmac.compare_digest(username.encode(), self.config.username.encode())
+        ok_pass = hmac.compare_digest(password.encode(), self.config.password.encode())
+        if not (ok_user and ok_pass):
+            return None
+        key = secrets.token_urlsafe(32)
+        with self.lock:
+            self.sessions.add(key)
+        return key
+
+    def authorized(self, header: str | None) -> bool:
+        if not header:
+            return False
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        scheme = scheme.lower()
+        if scheme == "splunk":
+            return value in self.sessions
+        if scheme == "bearer":
+            return value in self.sessions or any(
+                hmac.compare_digest(value.encode(), t.encode()) for t in self.config.auth_tokens
+            )
+        if scheme == "basic":
+            try:
+                user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return False
+            return hmac.compare_digest(
+                user.encode(), self.config.username.encode()
+            ) and hmac.compare_digest(password.encode(), self.config.password.encode())
+        return False
+
+    def hec_authorized(self, header: str | None) -> None:
+        if not header:
+            raise HecError(401, "Token is required", 2)
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() not in ("splunk", "bearer") or not value.strip():
+            raise HecError(401, "Invalid authorization", 3)
+        if not any(
+            hmac.compare_digest(value.strip().encode(), t.encode()) for t in self.config.hec_tokens
+        ):
+            raise HecError(403, "Invalid token", 4)
+
+    # ---------------------------------------------------------------------------- jobs
+    def new_job(self, search: str, params: dict[str, str]) -> Job:
+        job = Job(
+            sid=params.get("id") or f"ck_{time.time():.3f}_{secrets.token_hex(4)}",
+            search=search,
+            earliest=params.get("earliest_time"),
+            latest=params.get("latest_time"),
+        )
+        with self.lock:
+            self.jobs[job.sid] = job
+            if len(self.jobs) > 2000:  # forget the oldest jobs
+                for sid in list(self.jobs)[:500]:
+                    del self.jobs[sid]
+        return job
+
+    def run_job(self, job: Job) -> None:
+        job.state = "RUNNING"
+        try:
+            outcome = run_search(self.store, job.search, earliest=job.earliest, latest=job.latest)
+        except SearchFailed as exc:
+            job.messages = [("FATAL", str(exc))]
+            job.state = "FAILED"
+        except Exception as exc:  # a bug or a storage error: the job fails, the server lives
+            job.messages = [("FATAL", f"Internal error: {type(exc).__name__}: {exc}")]
+            job.state = "FAILED"
+        else:
+            job.rows = render_rows(outcome.rows)
+            job.fields = outcome.fields
+            job.event_count = outcome.event_count
+            job.scan_count = outcome.event_count
+            job.messages = outcome.messages
+            job.state = "DONE"
+        job.finished = time.time()
+
+    # ---------------------------------------------------------------------------- ingest
+    def ingest_raw(
+        self,
+        body: str,
+        *,
+        index: str,
+        host: str,
+        source: str,
+        sourcetype: str,
+        channel: str | None = None,
+    ) -> tuple[int, int | None]:
+        """Break a raw body into events, extract their timestamps and store them as one
+        transaction; (events, acknowledgement id)."""
+        raws = split_events(body, sourcetype)
+        now = time.time()
+        rows: list[Row] = []
+        fmt: str | None = None
+        for raw in raws:
+            if fmt is None:
+                fmt = detect_format(sourcetype, raw)
+            t = json_time(raw) if fmt == "json" else None
+            if t is None:
+                plan = _NO_FIELDS if fmt == "json" else None
+                try:
+                    t = make_event(raw, fmt, {}, now, plan)["_time"]
+                except (ValueError, TypeError, RecursionError):
+                    t = now
+            rows.append((index, float(t), host, source, sourcetype, raw, None))
+        ack = self.store.add(rows, channel) if rows or channel else None
+        return len(rows), ack
+
+
+_TIME_KEYS = tuple((f'"{k}"', len(k) + 2) for k in TIME_KEYS)
+_TIME_VALUE = re.compile(r'\s*:\s*(?:"([^"\\]{1,64})"|(-?\d{1,16}(?:\.\d+)?)[,}\s])')
+
+
+def json_time(raw: str) -> float | None:
+    """The timestamp of a JSON event without parsing it: the value of the first of the
+    engine's time keys present, when that key occurs once (else None: parse the event)."""
+    for key, n in _TIME_KEYS:
+        pos = raw.find(key)
+        if pos < 0:
+            continue
+        if raw.find(key, pos + n) >= 0:
+            return None
+        m = _TIME_VALUE.match(raw, pos + n)
+        if m is None:
+            return None
+        return parse_time(m.group(1) if m.group(1) is not None else float(m.group(2)))
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type, app: Splunkd) -> None:
+        self.app = app
+        super().__init__(address, handler)
+
+
+# ================================================================================ handlers
+class _Base(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Splunkd"
+    sys_version = ""
+    server: _Server
+
+    @property
+    def app(self) -> Splunkd:
+        return self.server.app
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.app.config.quiet:
+            super().log_message(format, *args)
+
+    def _body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        if not length:
+            return b""
+        n = int(length)
+        if n < 0 or n > MAX_BODY:
+            raise HttpError(413, "Request entity too large")
+        return self.rfile.read(n)
+
+    def _send(self, status: int, body: str | bytes, content_type: str) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if self.close_connection or self.headers.get("Connection", "").lower() == "close":
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Connection", "Keep-Alive")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+class _HecHandler(_Base):
+    """The HTTP Event Collector."""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        self._send(status, json.dumps(body), "application/json; charset=UTF-8")
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/")
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        try:
+            body = self._body()
+            if path in ("/services/collector/health", "/services/collector/health/1.0"):
+                self._json(200, {"text": "HEC is healthy", "code": 17})
+                return
+            if not path.startswith("/services/collector"):
+                raise HecError(404, "The requested URL was not found on this server.", 404)
+            self.app.hec_authorized(self.headers.get("Authorization"))
+            if self.command != "POST":
+                raise HecError(400, "Invalid data format", 6)
+            channel = self.headers.get("X-Splunk-Request-Channel") or query.get("channel")
+            if channel is not None and not (0 < len(channel) <= 128):
+                raise HecError(400, "Invalid data channel", 11)
+            if path in ("/services/collector/ack", "/services/collector/ack/1.0"):
+                self._ack(channel, body)
+            elif path in ("/services/collector/raw", "/services/collector/raw/1.0"):
+                self._raw(channel, body, query)
+            elif path in (
+                "/services/collector",
+                "/services/collector/event",
+                "/services/collector/event/1.0",
+            ):
+                self._event(channel, body, query)
+            else:
+                raise HecError(404, "The requested URL was not found on this server.", 404)
+        except HecError as exc:
+            self._json(exc.status, exc.body)
+        except HttpError as exc:
+            self._json(exc.status, {"text": str(exc), "code": 6})
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # storage errors (disk full, …): the batch is not acknowledged
+            self._json(500, {"text": f"Internal server error: {type(exc).__name__}", "code": 8})
+
+    def _index(self, name: str | None) -> str:
+        index = (name or "main").strip() or "main"
+        if not self.app.store.has_index(index):
+            raise HecError(400, "Incorrect index", 7, **{"invalid-event-number": 0})
+        return index
+
+    def _ack(self, channel: str | None, body: bytes) -> None:
+        if channel is None:
+            raise HecError(400, "Data channel is missing", 10)
+        try:
+            ids = json.loads(body)["acks"]
+            wanted = [int(i) for i in ids]
+        except (ValueError, KeyError, TypeError):
+            raise HecError(400, "Invalid data format", 6) from None
+        self._json(200, {"acks": self.app.store.acked(channel, wanted)})
+
+    def _raw(self, channel: str | None, body: bytes, query: dict[str, str]) -> None:
+        if not body.strip():
+            raise HecError(400, "No data", 5)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = body.decode("utf-8", "replace")
+        index = self._index(query.get("index"))
+        _, ack = self.app.ingest_raw(
+            text,
+            index=index,
+            host=query.get("host") or self.client_address[0],
+            source=query.get("source") or "http:contentkit",
+            sourcetype=query.get("sourcetype") or "httpevent",
+            channel=channel,
+        )
+        self._reply(ack)
+
+    def _reply(self, ack: int | None) -> None:
+        reply: dict[str, Any] = {"text": "Success", "code": 0}
+        if ack is not None:
+            reply["ackId"] = ack
+        self._json(200, reply)
+
+    def _event(self, channel: str | None, body: bytes, query: dict[str, str]) -> None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HecError(400, "Invalid data format", 6) from None
+        if not text.strip():
+            raise HecError(400, "No data", 5)
+        decoder = json.JSONDecoder()
+        pos, n = 0, 0
+        rows: list[Row] = []
+        indexes: dict[str, str] = {}
+        now = time.time()
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n":
+                pos += 1
+            if pos >= len(text):
+                break
+            try:
+                obj, pos = decoder.raw_decode(text, pos)
+            except ValueError:
+                raise HecError(
+                    400, "Invalid data format", 6, **{"invalid-event-number": n}
+                ) from None
+            if not isinstance(obj, dict):
+                raise HecError(400, "Invalid data format", 6, **{"invalid-event-number": n})
+            if "event" not in obj:
+                raise HecError(400, "Event field is required", 12, **{"invalid-event-number": n})
+            event = obj["event"]
+            if event is None or event == "":
+                raise HecError(
+                    400, "Event field cannot be blank", 13, **{"invalid-event-number": n}
+                )
+            raw = (
+                event
+                if isinstance(event, str)
+                else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            )
+            try:
+                t = float(obj["time"]) if obj.get("time") not in (None, "") else now
+            except (TypeError, ValueError):
+                raise HecError(
+                    400, "Invalid data format", 6, **{"invalid-event-number": n}
+                ) from None
+            wanted = str(obj.get("index") or query.get("index") or "main")
+            fields = obj.get("fields")
+            if fields is not None and not isinstance(fields, dict):
+                raise HecError(
+                    400, "Error in handling indexed fields", 15, **{"invalid-event-number": n}
+                )
+            rows.append(
+                (
+                    indexes.get(wanted) or indexes.setdefault(wanted, self._index(wanted)),
+                    t,
+                    str(obj.get("host") or query.get("host") or self.client_address[0]),
+                    str(obj.get("source") or query.get("source") or "http:contentkit"),
+                    str(obj.get("sourcetype") or query.get("sourcetype") or "httpevent"),
+                    raw,
+                    fields,
+                )
+            )
+            n += 1
+        self._reply(self.app.store.add(rows, channel))
+
+
+class _ManagementHandler(_Base):
+    """The REST API of the management port."""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    # ---------------------------------------------------------------------------- plumbing
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        self.params: dict[str, str] = {
+            k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()
+        }
+        self.json_mode = False
+        try:
+            self.raw_body = self._body()
+            route = _route(url.path)
+            if route is None:
+                raise HttpError(404, "Not Found")
+            if route != "receivers/simple" and self.raw_body:
+                ctype = self.headers.get("Content-Type", "")
+                if "json" not in ctype:
+                    form = parse_qs(
+                        self.raw_body.decode("utf-8", "replace"), keep_blank_values=True
+                    )
+                    self.params.update({k: v[-1] for k, v in form.items()})
+            self.json_mode = self.params.get("output_mode", "").lower() == "json"
+            if route == "auth/login":
+                self._login()
+                return
+            if not self.app.authorized(self.headers.get("Authorization")):
+                raise HttpError(401, "call not properly authenticated", "WARN")
+            self._dispatch(route)
+        except HttpError as exc:
+            self._error(exc.status, str(exc), exc.kind)
+        except SearchFailed as exc:
+            self._error(400, str(exc), "FATAL")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # a bug or a storage error: one message, the server lives
+            self._error(500, f"Internal error: {type(exc).__name__}: {exc}")
+
+    def _error(self, status: int, text: str, kind: str = "ERROR") -> None:
+        if self.json_mode:
+            self._send(status, formats.messages_json(kind, text), "application/json")
+        else:
+            self._send(status, formats.messages_xml(kind, text), "text/xml; charset=utf-8")
+
+    def _entries(
+        self, status: int, path: str, entries: list[tuple[str, str, dict[str, Any]]]
+    ) -> None:
+        if self.json_mode:
+            self._send(status, formats.feed_json(path, entries), "application/json")
+        else:
+            title = path.rstrip("/").rsplit("/", 1)[-1]
+            self._send(status, formats.feed_xml(title, path, entries), "text/xml; charset=utf-8")
+
+    def _dispatch(self, route: str) -> None:
+        method = self.command
+        parts = route.split("/")
+        if route == "server/info" and method == "GET":
+            self._server_info()
+        elif route == "data/indexes":
+            self._indexes()
+        elif route.startswith("data/indexes/") and len(parts) == 3:
+            self._index(unquote(parts[2]))
+        elif route == "receivers/simple" and method == "POST":
+            self._receive()
+        elif parts[0] == "search" and len(parts) >= 2 and parts[1] in ("jobs", "v2"):
+            rest = parts[3:] if parts[1] == "v2" else parts[2:]
+            if parts[1] == "v2" and (len(parts) < 3 or parts[2] != "jobs"):
+                raise HttpError(404, "Not Found")
+            self._jobs(rest)
+        elif route == "apps/local":
+            self._apps()
+        elif route.startswith("apps/local/") and len(parts) == 3:
+            self._app(unquote(parts[2]))
+        elif route == "authentication/current-context" and method == "GET":
+            self._entries(
+                200,
+                "/services/authentication/current-context",
+                [
+                    (
+                        "context",
+                        "/services/authentication/current-context/context",
+                        {"username": self.app.config.username, "roles": ["admin", "can_delete"]},
+                    )
+                ],
+            )
+        else:
+            raise HttpError(404, f"Not Found: {route}")
+
+    # ---------------------------------------------------------------------------- endpoints
+    def _login(self) -> None:
+        if self.command != "POST":
+            raise HttpError(405, "Method not allowed")
+        key = self.app.login(self.params.get("username", ""), self.params.get("password", ""))
+        if key is None:
+            raise HttpError(401, "Login failed", "WARN")
+        if self.json_mode:
+            self._send(200, json.dumps({"sessionKey": key}), "application/json")
+        else:
+            self._send(
+                200,
+                f"{formats.XML_HEAD}<response>\n  <sessionKey>{key}</sessionKey>\n</response>\n",
+                "text/xml; charset=utf-8",
+            )
+
+    def _server_info(self) -> None:
+        info = {
+            "version": SPLUNK_VERSION,
+            "build": "contentkit",
+            "serverName": "contentkit",
+            "host": "contentkit",
+            "product_type": "enterprise",
+            "server_roles": ["indexer", "search_head"],
+            "guid": self.app.guid,
+            "os_name": "Linux",
+            "startup_time": str(int(self.app.started)),
+            "contentkit_version": __version__,
+        }
+        self._entries(
+            200,
+            "/services/server/info",
+            [("server-info", "/services/server/info/server-info", info)],
+        )
+
+    def _index_entry(self, name: str, count: int) -> tuple[str, str, dict[str, Any]]:
+        return (
+            name,
+            f"/servicesNS/nobody/search/data/indexes/{name}",
+            {
+                "totalEventCount": str(count),
+                "currentDBSizeMB": "1",
+                "maxTotalDataSizeMB": "500000",
+                "disabled": "0",
+                "datatype": "event",
+                "frozenTimePeriodInSecs": "188697600",
+                "homePath": f"$SPLUNK_DB/{name}/db",
+                "isInternal": "1" if name.startswith("_") else "0",
+            },
+        )
+
+    def _indexes(self) -> None:
+        if self.command == "GET":
+            entries = [self._index_entry(n, c) for n, c in self.app.store.indexes()]
+            self._entries(200, "/services/data/indexes", entries)
+            return
+        if self.command != "POST":
+            raise HttpError(405, "Method not allowed")
+        name = self.params.get("name", "")
+        if not name:
+            raise HttpError(400, "In handler 'indexes': Argument \"name\" is required")
+        if not _INDEX_NAME.match(name):
+            raise HttpError(
+                400,
+                f"In handler 'indexes': Index name={name} is invalid: it may contain only "
+                "lowercase letters, numbers, underscores and hyphens, and cannot begin with an "
+                "underscore or a hyphen",
+            )
+        if not self.app.store.create_index(name):
+            raise HttpError(
+                409,
+                f"In handler 'indexes': Object id={name} cannot be created in config=indexes, "
+                "because it already exists",
+            )
+        self._entries(201, "/services/data/indexes", [self._index_entry(name, 0)])
+
+    def _index(self, name: str) -> None:
+        counts = dict(self.app.store.indexes())
+        if name not in counts:
+            raise HttpError(404, f"In handler 'indexes': Could not find object id={name}")
+        if self.command == "DELETE":
+            self.app.store.delete_index(name)
+            self._entries(200, "/services/data/indexes", [])
+            return
+        self._entries(200, "/services/data/indexes", [self._index_entry(name, counts[name])])
+
+    def _receive(self) -> None:
+        index = self.params.get("index") or "main"
+        if not self.app.store.has_index(index):
+            raise HttpError(400, f"Index '{index}' does not exist")
+        if not self.raw_body.strip():
+            raise HttpError(400, "No data in the request body")
+        sourcetype = self.params.get("sourcetype") or "httpevent"
+        source = self.params.get("source") or "receivers/simple"
+        host = self.params.get("host") or self.client_address[0]
+        n, _ = self.app.ingest_raw(
+            self.raw_body.decode("utf-8", "replace"),
+            index=index,
+            host=host,
+            source=source,
+            sourcetype=sourcetype,
+        )
+        fields = {
+            "_index": index,
+            "bytes": str(len(self.raw_body)),
+            "events": str(n),
+            "host": host,
+            "source": source,
+            "sourcetype": sourcetype,
+        }
+        if self.json_mode:
+            self._send(200, json.dumps(fields), "application/json")
+            return
+        inner = "".join(
+            f"<field k='{k}'><value><text>{formats.escape(v)}</text></value></field>"
+            for k, v in fields.items()
+        )
+        self._send(
+            200,
+            f"{formats.XML_HEAD}<response><results><result>{inner}</result></results></response>",
+            "text/xml; charset=utf-8",
+        )
+
+    # ---------------------------------------------------------------------------- search
+    def _jobs(self, rest: list[str]) -> None:
+        if not rest or rest == [""]:
+            if self.command == "POST":
+                self._create_job()
+            elif self.command == "GET":
+                with self.app.lock:
+                    jobs = list(self.app.jobs.values())
+                entries = [(j.search, f"/services/search/jobs/{j.sid}", j.content()) for j in jobs]
+                self._entries(200, "/services/search/jobs", entries)
+            else:
+                raise HttpError(405, "Method not allowed")
+            return
+        if rest[0] == "export":
+            self._export()
+            return
+        sid = unquote(rest[0])
+        with self.app.lock:
+            job = self.app.jobs.get(sid)
+        if job is None:
+            raise HttpError(404, f"Unknown sid: {sid}")
+        tail = rest[1] if len(rest) > 1 else ""
+        if tail == "" and self.command == "DELETE":
+            with self.app.lock:
+                self.app.jobs.pop(sid, None)
+            self._send(
+                200,
+                formats.messages_xml("INFO", "Search job cancelled."),
+                "text/xml; charset=utf-8",
+            )
+        elif tail == "":
+            self._job_status(job)
+        elif tail in ("results", "results_preview"):
+            if job.state not in ("DONE", "FAILED") and tail == "results":
+                self._send(204, b"", "text/xml; charset=utf-8")
+                return
+            self._results(job.rows, job.fields, job.messages)
+        elif tail == "events":
+            self._results(job.rows, job.fields, job.messages)
+        elif tail == "control":
+            action = self.params.get("action", "")
+            if action not in (
+                "cancel",
+                "finalize",
+                "pause",
+                "unpause",
+                "touch",
+                "setttl",
+                "setpriority",
+                "enablepreview",
+                "disablepreview",
+                "save",
+                "unsave",
+            ):
+                raise HttpError(400, f"Unknown action: {action}")
+            if action == "cancel":
+                with self.app.lock:
+                    self.app.jobs.pop(sid, None)
+            self._send(
+                200,
+                formats.messages_xml("INFO", f"Search job {action}ed."),
+                "text/xml; charset=utf-8",
+            )
+        elif tail == "search.log":
+            self._send(200, f"search: {job.search}\nstate: {job.state}\n", "text/plain")
+        else:
+            raise HttpError(404, f"Not Found: {tail}")
+
+    def _job_status(self, job: Job) -> None:
+        path = f"/services/search/jobs/{job.sid}"
+        if self.json_mode:
+            self._send(
+                200,
+                formats.feed_json(path, [(job.search, path, job.content())]),
+                "application/json",
+            )
+            return
+        body = formats.XML_HEAD + formats.entry_xml(job.search, path, job.content(), root=True)
+        self._send(200, body, "text/xml; charset=utf-8")
+
+    def _search_text(self) -> str:
+        search = self.params.get("search")
+        if search is None:
+            raise HttpError(400, "Missing search parameter")
+        search = search.strip()
+        if not search:
+            raise HttpError(400, "Empty search.")
+        if not search.startswith("|") and not search.lower().startswith("search "):
+            search = "search " + search
+        return search
+
+    def _create_job(self) -> None:
+        search = self._search_text()
+        mode = self.params.get("exec_mode", "normal").lower()
+        if mode not in ("normal", "blocking", "oneshot"):
+            raise HttpError(400, f"Invalid exec_mode: {mode}")
+        if mode == "oneshot":
+            outcome = run_search(
+                self.app.store,
+                search,
+                earliest=self.params.get("earliest_time"),
+                latest=self.params.get("latest_time"),
+            )
+            self._results(render_rows(outcome.rows), outcome.fields, outcome.messages)
+            return
+        job = self.app.new_job(search, self.params)
+        if mode == "blocking":
+            self.app.run_job(job)
+            if job.state == "FAILED":
+                with self.app.lock:
+                    self.app.jobs.pop(job.sid, None)
+                raise HttpError(
+                    400, job.messages[0][1] if job.messages else "Search failed", "FATAL"
+                )
+        else:
+            threading.Thread(target=self.app.run_job, args=(job,), daemon=True).start()
+        if self.json_mode:
+            self._send(201, json.dumps({"sid": job.sid}), "application/json")
+        else:
+            self._send(
+                201,
+                f"{formats.XML_HEAD}<response>\n  <sid>{formats.escape(job.sid)}</sid>\n</response>\n",
+                "text/xml; charset=utf-8",
+            )
+
+    def _page(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        try:
+            count = int(self.params.get("count", "100"))
+            offset = int(self.params.get("offset", "0"))
+        except ValueError:
+            raise HttpError(400, "count and offset must be integers") from None
+        if offset < 0:
+            offset = max(0, len(rows) + offset)
+        end = len(rows) if count <= 0 else offset + count
+        return rows[offset:end], offset
+
+    def _results(
+        self,
+        rows: list[dict[str, Any]],
+        fields: list[str],
+        messages: list[tuple[str, str]],
+    ) -> None:
+        page, offset = self._page(rows)
+        mode = self.params.get("output_mode", "xml").lower()
+        if mode == "json":
+            body = formats.results_json(page, fields, offset=offset, messages=messages)
+            self._send(200, body, "application/json; charset=utf-8")
+        elif mode == "csv":
+            self._send(200, formats.results_csv(page, fields), "text/csv; charset=utf-8")
+        elif mode in ("xml", "raw", ""):
+            body = formats.results_xml(page, fields, offset=offset, messages=messages)
+            self._send(200, body, "text/xml; charset=utf-8")
+        else:
+            raise HttpError(400, f"Unsupported output_mode: {mode}")
+
+    def _export(self) -> None:
+        search = self._search_text()
+        outcome = run_search(
+            self.app.store,
+            search,
+            earliest=self.params.get("earliest_time"),
+            latest=self.params.get("latest_time"),
+        )
+        rows = render_rows(outcome.rows)
+        mode = self.params.get("output_mode", "xml").lower()
+        if mode == "json":
+            lines = [
+                json.dumps(
+                    {
+                        "preview": False,
+                        "offset": i,
+                        **({"lastrow": True} if i == len(rows) - 1 else {}),
+                        "result": row,
+                    }
+                )
+                for i, row in enumerate(rows)
+            ]
+            if not rows:
+                lines = [json.dumps({"preview": False, "messages": []})]
+            self._send(200, "\n".join(lines) + "\n", "application/json; charset=utf-8")
+        elif mode == "csv":
+            self._send(200, formats.results_csv(rows, outcome.fields), "text/csv; charset=utf-8")
+        else:
+            body = formats.results_xml(rows, outcome.fields, messages=outcome.messages)
+            self._send(200, body, "text/xml; charset=utf-8")
+
+    # ---------------------------------------------------------------------------- apps
+    def _apps(self) -> None:
+        if self.command == "GET":
+            entries = [
+                (
+                    n,
+                    f"/servicesNS/nobody/system/apps/local/{n}",
+                    {"label": n, "path": p, "disabled": "0", "visible": "1"},
+                )
+                for n, p in self.app.store.apps()
+            ]
+            self._entries(200, "/services/apps/local", entries)
+            return
+        name = self.params.get("name", "")
+        if not name:
+            raise HttpError(400, "In handler 'localapps': Argument \"name\" is required")
+        filename = self.params.get("filename", "").lower() in ("1", "true", "t", "yes")
+        app_name = _app_name(name) if filename else name
+        self.app.store.install_app(app_name, name)
+        self._entries(
+            201,
+            "/services/apps/local",
+            [
+                (
+                    app_name,
+                    f"/servicesNS/nobody/system/apps/local/{app_name}",
+                    {"label": app_name, "path": name, "disabled": "0", "visible": "1"},
+                )
+            ],
+        )
+
+    def _app(self, name: str) -> None:
+        apps = dict(self.app.store.apps())
+        if name not in apps:
+            raise HttpError(404, f"In handler 'localapps': Could not find object id={name}")
+        self._entries(
+            200,
+            "/services/apps/local",
+            [
+                (
+                    name,
+                    f"/servicesNS/nobody/system/apps/local/{name}",
+                    {"label": name, "path": apps[name], "disabled": "0", "visible": "1"},
+                )
+            ],
+        )
+
+
+def _app_name(path: str) -> str:
+    base = path.replace("\\", "/").rsplit("/", 1)[-1]
+    for suffix in (".tar.gz", ".tgz", ".spl", ".tar"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    # build/<appid>-<version>.tar.gz: drop the version
+    return re.sub(r"-\d+(?:\.\d+)*$", "", base) or base
+
+
+def _route(path: str) -> str | None:
+    """`/services/X` and `/servicesNS/<owner>/<app>/X` -> X."""
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return None
+    if parts[0] == "services":
+        rest = parts[1:]
+    elif parts[0] == "servicesNS" and len(parts) >= 3:
+        rest = parts[3:]
+    else:
+        return None
+    return "/".join(rest)
+
+
+def serve(config: ServerConfig, on_ready: Callable[[int, int], None] | None = None) -> None:
+    """Run the server until interrupted; `on_ready(port, hec_port)` once both listen."""
+    app = Splunkd(config)
+    port, hec_port = app.bind()
+    if on_ready is not None:
+        on_ready(port, hec_port)
+    app.serve_forever()
