@@ -111,6 +111,8 @@ def compile_schema(root: dict[str, Any]) -> Check:
         if keyword == "type":
             names = value if isinstance(value, list) else [value]
             tests = [_is_type(n) for n in names]
+            if len(tests) == 1:
+                return tests[0]
             return lambda v: any(t(v) for t in tests)
         if keyword == "properties":
             props = {k: build(s) for k, s in value.items()}

@@ -149,7 +149,10 @@ def _read_one(source: layout.SourceFile, pack: bool = True) -> _FileResult:
         if kind in {"detection", "baseline"} and result.valid:
             for offset, message in splcheck.check(data["search"]):
                 findings.append(crossref.Finding(source.rel, ("search",), message, offset=offset))
-        if kind == "detection" and result.valid and _MACROS is not None:
+        has_risk = isinstance(data, dict) and (
+            "rba" in data or "observable" in (data.get("tags") or {})
+        )
+        if kind == "detection" and result.valid and has_risk and _MACROS is not None:
             fields = searchscan.output_fields(data["search"], _MACROS)
             result.output_fields = None if fields is None else tuple(sorted(fields))
             result.has_output_fields = True
