@@ -36,6 +36,35 @@ def test_rename_plain_and_wildcard_keeps_column_position() -> None:
     assert list(rows[0].items()) == [("u", "bob"), ("s_ip", "1.1.1.1"), ("s_port", "80")]
 
 
+def test_rename_chains_and_varying_field_layouts() -> None:
+    rows = [{"a": "1", "b": "2"}, {"b": "3"}, {"c": "4", "a": "5"}, {"a": "6", "b": "7"}]
+    out = run("search * | rename a as b, b as c", [dict(r, _raw="") for r in rows])
+    assert [list(r.items()) for r in out] == [
+        [("c", "1"), ("_raw", "")],
+        [("c", "3"), ("_raw", "")],
+        [("c", "5"), ("_raw", "")],
+        [("c", "6"), ("_raw", "")],
+    ]
+    out = run("search * | rename x_* as *_y", [{"_raw": "", "x_a": "1", "a_y": "2", "x_b": "3"}])
+    assert list(out[0].items()) == [("_raw", ""), ("a_y", "1"), ("b_y", "3")]
+
+
+def test_fillnull_fills_missing_and_empty_values() -> None:
+    rows = [
+        {"_raw": "", "a": "1", "b": "", "c": []},
+        {"_raw": "", "a": "2", "b": "x", "c": ["y"], "d": "z"},
+        {"_raw": "", "a": "3", "b": "y", "c": "q", "d": "w"},
+        {"_raw": "", "a": 0, "b": None, "c": "q", "d": "w"},
+    ]
+    out = run("search * | fillnull value=NA", rows)
+    assert [[r.get(k) for k in "abcd"] for r in out] == [
+        ["1", "NA", "NA", "NA"],
+        ["2", "x", ["y"], "z"],
+        ["3", "y", "q", "w"],
+        [0, "NA", "q", "w"],
+    ]
+
+
 def test_fillnull_defaults_to_zero_over_all_fields_seen() -> None:
     rows = run("search * | table user dest n | fillnull", ROWS)
     assert [r["dest"] for r in rows] == ["0", "0", "d1"]

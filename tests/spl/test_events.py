@@ -181,3 +181,149 @@ def test_dataset_events_come_newest_first_like_an_index() -> None:
         {"verb": "create", "auditID": "0b1c2d3e-0004-4a5b-8c9d-000000000004"},
         {"verb": "list", "auditID": "0b1c2d3e-0002-4a5b-8c9d-000000000002"},
     ]
+
+
+def test_lines_longer_than_the_read_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contentkit.spl import events as events_mod
+
+    path = tmp_path / "long.json"
+    lines = [
+        json.dumps({"i": i, "verb": "create" if i % 2 else "get", "pad": "x" * (50 * (i % 7))})
+        for i in range(60)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(events_mod, "CHUNK_SIZE", 64)  # lines up to 5x the buffer: it grows
+    stats = ScanStats()
+    got = [e["i"] for e in scan_dataset(Dataset(path, "_json", "s"), [("create",)], stats=stats)]
+    assert got == [str(i) for i in range(1, 60, 2)]
+    assert stats.events_scanned == 60
+
+
+def test_long_lines_are_counted_by_finding_newlines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contentkit.spl import events as events_mod
+
+    path = tmp_path / "wide.log"
+    path.write_text(
+        "".join(f"n={i} {'hit' if i % 4 == 0 else 'miss'} {'y' * 900}\n" for i in range(80))
+    )
+    monkeypatch.setattr(events_mod, "CHUNK_SIZE", 4096)
+    for workers in (1, 2):
+        stats = ScanStats()
+        got = list(scan_dataset(Dataset(path, "kv", "s"), [("hit",)], stats=stats, workers=workers))
+        assert [e["n"] for e in got] == [str(i) for i in range(0, 80, 4)]
+        assert stats.events_scanned == 80
+
+
+def test_lines_are_not_counted_unless_asked(tmp_path: Path) -> None:
+    path = tmp_path / "few.log"
+    path.write_text("a=1 hit\na=2 miss\na=3 hit")
+    for workers in (1, 2):
+        stats = ScanStats(count_events=False)
+        got = list(scan_dataset(Dataset(path, "kv", "s"), [("hit",)], stats=stats, workers=workers))
+        assert [e["a"] for e in got] == ["1", "3"]
+        assert stats.events_scanned == 0
+        assert stats.events_parsed == 2
+
+
+def test_the_rarest_group_drives_the_scan() -> None:
+    from contentkit.spl.events import _make_plan
+
+    groups = [(b"common",), (b"rare",)]
+    sample = b"common common common rare\n" * 3 + b"common\n" * 100
+    assert _make_plan(groups, sample) == ((b"rare",), [b"common"], [])
+    # without a sample: the longest fragment
+    assert _make_plan(groups) == ((b"common",), [b"rare"], [])
+    plan = _make_plan([(b"ab", b"cd"), (b"xyz",)], b"xyz " * 1000)
+    assert plan == ((b"ab", b"cd"), [b"xyz"], [])
+    plan = _make_plan([(b"ab", b"cd"), (b"rare",)], b"ab cd " * 1000)
+    assert plan == ((b"rare",), [], [(b"ab", b"cd")])
+    block = b"x ab rare\nrare\ncd RARE\nab\n"
+    assert list(candidate_lines(block, [(b"ab", b"cd"), (b"rare",)])) == [b"x ab rare", b"cd RARE"]
+
+
+def test_stopping_early_leaves_no_scanning_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    path = tmp_path / "many.log"
+    path.write_text("".join(f"a={i} hit\n" for i in range(5000)))
+    events = scan_dataset(Dataset(path, "kv", "s"), [("hit",)], workers=3)
+    assert next(events)["a"] == "0"
+    events.close()
+    assert len(forked) == 2  # the calling process scans the first range itself
+    for pid in forked:  # killed and reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_selected_json_fields_match_full_flattening() -> None:
+    from contentkit.spl.events import field_plan, json_fields
+
+    raw = json.dumps(
+        {
+            "a": {"b": [1, "two", {"c": True}, None, 2.5], "d": {}},
+            "x": [{"y": "1"}, {"y": ["2", {"z": "3"}]}, "s"],
+            "k.dotted": {"v": "dv"},
+            "n": 7,
+            "ts": 1700000000,
+        }
+    )
+    full, t_full = json_fields(raw)  # type: ignore[misc]
+    names = ["a.b{}", "a.b{}.c", "x{}.y", "x{}.y{}", "x{}.y{}.z", "k.dotted.v", "n", "missing.f"]
+    selected, t_sel = json_fields(raw, field_plan(names))  # type: ignore[misc]
+    assert t_full == t_sel == 1700000000
+    assert selected == {k: v for k, v in full.items() if k in names}
+
+
+def test_a_failing_scanning_process_is_an_spl_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from contentkit.spl import events as events_mod
+
+    path = tmp_path / "many.log"
+    path.write_text("".join(f"a={i} hit\n" for i in range(2000)))
+
+    def broken(*args: object) -> None:
+        raise MemoryError("boom")
+
+    monkeypatch.setattr(events_mod, "_scan_range", broken)
+    with pytest.raises(spl.SplError, match="MemoryError: boom"):
+        list(scan_dataset(Dataset(path, "kv", "s"), [("hit",)], workers=2))
+
+    def dies(*args: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(events_mod, "_scan_range", dies)
+    with pytest.raises(spl.SplError, match="scanning process failed"):
+        list(scan_dataset(Dataset(path, "kv", "s"), [("hit",)], workers=2))
+
+
+def test_line_counts_when_line_lengths_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contentkit.spl import events as events_mod
+
+    path = tmp_path / "mixed.log"
+    long_part = "".join(f"n={i} {'z' * 1500}\n" for i in range(10))
+    short_part = "".join(f"n={i} {'hit' if i % 9 == 0 else ''}\n" for i in range(10, 3000))
+    path.write_text(long_part + short_part + "n=last hit")
+    monkeypatch.setattr(events_mod, "CHUNK_SIZE", 2048)
+    stats = ScanStats()
+    got = [e["n"] for e in scan_dataset(Dataset(path, "kv", "s"), [("hit",)], stats=stats)]
+    assert got == [str(i) for i in range(18, 3000, 9)] + ["last"]
+    assert stats.events_scanned == 3001

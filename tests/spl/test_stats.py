@@ -116,3 +116,45 @@ def test_top_and_rare() -> None:
     assert top == [{"user": "bob", "count": 2, "percent": 66.666667}]
     rare = spl.run("search * | rare user", EVENTS)
     assert [r["user"] for r in rare] == ["alice", "bob"]
+
+
+def test_stats_rows_sort_numbers_first_and_keep_first_seen_order_on_ties() -> None:
+    events = [
+        {"_raw": "", "k": k, "u": u}
+        for k, u in [
+            ("b", "x"),
+            ("01", "x"),
+            ("1", "x"),
+            ("10", "x"),
+            ("2", "x"),
+            ("a", "y"),
+            ("a", "x"),
+            ("-1", "x"),
+        ]
+    ]
+    rows = spl.run("search * | stats count by k u", events)
+    assert [(r["k"], r["u"]) for r in rows] == [
+        ("-1", "x"),
+        ("01", "x"),  # 01 and 1 are the same number: first seen first
+        ("1", "x"),
+        ("2", "x"),
+        ("10", "x"),
+        ("a", "x"),
+        ("a", "y"),
+        ("b", "x"),
+    ]
+
+
+def test_stats_by_non_string_values() -> None:
+    events: list[dict[str, Any]] = [
+        {"_raw": "", "k": 2, "v": "a"},
+        {"_raw": "", "k": "2", "v": "b"},
+        {"_raw": "", "k": 1.5, "v": ["c", "é"]},
+        {"_raw": "", "k": "", "v": "d"},
+    ]
+    rows = spl.run("search * | stats count values(v) as v by k", events)
+    assert rows == [
+        {"k": 1.5, "count": 1, "v": ["c", "é"]},
+        {"k": 2, "count": 2, "v": ["a", "b"]},
+        {"k": "", "count": 1, "v": "d"},
+    ]

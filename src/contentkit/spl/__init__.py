@@ -162,18 +162,29 @@ def run(
     """Run a search (text, expanded with ``macros`` when it has macro calls, or a parsed
     :class:`Pipeline`) over ``events`` (dicts, or :class:`Dataset` objects) or ``datasets``
     (files read with search-time extraction and raw-text prefiltering) and return the results."""
-    return list(
-        iter_results(
-            search,
-            events,
-            datasets=datasets,
-            macros=macros,
-            lookups=lookups,
-            now=now,
-            strict=strict,
-            stats=stats,
+    import gc
+
+    # The engine builds many small acyclic containers (events, groups): cyclic garbage
+    # collections during a run would repeatedly traverse all of them for nothing.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return list(
+            iter_results(
+                search,
+                events,
+                datasets=datasets,
+                macros=macros,
+                lookups=lookups,
+                now=now,
+                strict=strict,
+                stats=stats,
+            )
         )
-    )
+    finally:
+        if paused:
+            gc.enable()
 
 
 def read_events(

@@ -11,6 +11,7 @@ known, only lines containing them (case-insensitively) are decoded and parsed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from typing import Any
 from .errors import SplError
 
 Event = dict[str, Any]
-CHUNK_SIZE = 4 * 1024 * 1024  # larger chunks are slower (allocation/page faults)
+CHUNK_SIZE = 2 * 1024 * 1024  # read buffer; larger buffers measured slower (cache)
 
 #: JSON keys holding the event's own timestamp, in order of preference
 TIME_KEYS = (
@@ -119,6 +120,8 @@ def parse_time(value: Any) -> float | None:
 def _scalar(v: Any) -> str:
     if isinstance(v, str):
         return v
+    if type(v) is int:
+        return str(v)  # as json.dumps() writes it
     if v is True:
         return "true"
     if v is False:
@@ -208,9 +211,88 @@ def flatten_selected(obj: Any, plan: dict[str, Any], out: dict[str, Any]) -> Non
 
 _ABSENT = object()
 
+#: a compiled field plan node: (field name of a scalar here, (key, node) of the dict keys to look
+#: up, node of list items, the plan itself)
+_Node = tuple[str | None, tuple[tuple[str, Any], ...], Any, dict[str, Any]]
+_COMPILED: dict[int, tuple[dict[str, Any], _Node]] = {}
+
+
+def _compiled(plan: dict[str, Any]) -> _Node:
+    found = _COMPILED.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    node = _compile_plan(plan)
+    if len(_COMPILED) >= 64:
+        _COMPILED.clear()
+    _COMPILED[id(plan)] = (plan, node)
+    return node
+
+
+def _compile_plan(plan: dict[str, Any]) -> _Node:
+    items = tuple((k, _compile_plan(v)) for k, v in plan.items() if k not in ("", "{}"))
+    child = plan.get("{}")
+    return plan.get(""), items, None if child is None else _compile_plan(child), plan
+
+
+def _extract(obj: dict[str, Any], node: _Node, out: dict[str, Any], memo: dict[str, str]) -> None:
+    """:func:`flatten_selected` of a dict, with fast paths for strings, dicts and lists.
+
+    String values go through ``memo``: equal values of different events become one object
+    (hashed once, compared by identity, pickled once)."""
+    missing = False
+    for key, child in node[1]:
+        value = obj.get(key, _ABSENT)
+        if value is _ABSENT:
+            missing = True
+            continue
+        t = type(value)
+        if t is str:
+            name = child[0]
+            if name is not None:
+                value = memo.setdefault(value, value)
+                cur = out.get(name)
+                if cur is None:
+                    out[name] = value
+                elif isinstance(cur, list):
+                    cur.append(value)
+                else:
+                    out[name] = [cur, value]
+        elif t is dict:
+            _extract(value, child, out, memo)
+        elif t is list:
+            item_node = child[2]
+            if item_node is not None:
+                for item in value:
+                    if type(item) is str:
+                        name = item_node[0]
+                        if name is not None:
+                            item = memo.setdefault(item, item)
+                            cur = out.get(name)
+                            if cur is None:
+                                out[name] = item
+                            elif isinstance(cur, list):
+                                cur.append(item)
+                            else:
+                                out[name] = [cur, item]
+                    elif type(item) is dict:
+                        _extract(item, item_node, out, memo)
+                    else:
+                        flatten_selected(item, item_node[3], out)
+        else:
+            flatten_selected(value, child[3], out)
+    if missing:  # keys that contain dots themselves, e.g. "authorization.k8s.io/decision"
+        plan = node[3]
+        for k, value in obj.items():
+            if "." in k:
+                step_node: dict[str, Any] | None = plan
+                for step in k.split("."):
+                    step_node = step_node.get(step) if step_node is not None else None
+                if step_node is not None:
+                    flatten_selected(value, step_node, out)
+
 
 def json_fields(
-    raw: str, plan: dict[str, Any] | None = None
+    raw: str, plan: dict[str, Any] | None = None, memo: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], float | None] | None:
     try:
         obj = json.loads(raw)
@@ -221,6 +303,8 @@ def json_fields(
     out: dict[str, Any] = {}
     if plan is None:
         flatten_json(obj, "", out)
+    elif type(obj) is dict:
+        _extract(obj, _compiled(plan), out, {} if memo is None else memo)
     else:
         flatten_selected(obj, plan, out)
     t = None
@@ -352,13 +436,14 @@ def make_event(
     meta: dict[str, str],
     default_time: float,
     plan: dict[str, Any] | None = None,
+    memo: dict[str, str] | None = None,
 ) -> Event:
     """One event from its raw text; ``plan``: extract only these fields (JSON, see
-    :func:`field_plan`)."""
+    :func:`field_plan`); ``memo``: shared by the events of a scan (see :func:`_extract`)."""
     fields: dict[str, Any]
     t: float | None
     if fmt == "json":
-        parsed = json_fields(raw, plan)
+        parsed = json_fields(raw, plan, memo)
         if parsed is None:
             fields, t = kv_fields(raw)
         else:
@@ -375,13 +460,39 @@ def make_event(
 
 
 # ----------------------------------------------------------------------------- scanning
-def _pick_driver(groups: Sequence[tuple[str, ...]]) -> int:
-    best, best_len = 0, -1
-    for i, g in enumerate(groups):
-        ln = min(len(f) for f in g)
-        if ln > best_len:
-            best, best_len = i, ln
-    return best
+#: a driver plan: (fragments searched with ``find``, single required fragments, groups of alternatives)
+_Plan = tuple[tuple[bytes, ...], list[bytes], list[tuple[bytes, ...]]]
+
+
+#: bytes of the first chunk of a range used to estimate the cost of each group as the driver
+PLAN_SAMPLE = 1 << 20
+
+
+def _make_plan(
+    groups: Sequence[tuple[bytes, ...]], sample: bytes | bytearray | None = None
+) -> _Plan:
+    """Pick the group whose fragments are searched for (the "driver"); the other groups are
+    checked only on the lines around its hits.
+
+    With a lower-cased ``sample`` of the data the group with the cheapest estimated scan wins
+    (hits cost a Python-level check each, short fragments scan slower); else the group with the
+    longest shortest fragment."""
+    best = 0
+    if sample is not None and len(groups) > 1:
+        n = len(sample)
+        best_cost = None
+        for i, g in enumerate(groups):
+            cost = sum(sample.count(f) * 1000 + n * (0.3 + 1.5 / len(f)) for f in g)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = i, cost
+    else:
+        best_len = -1
+        for i, g in enumerate(groups):
+            ln = min(len(f) for f in g)
+            if ln > best_len:
+                best, best_len = i, ln
+    others = [g for i, g in enumerate(groups) if i != best]
+    return groups[best], [g[0] for g in others if len(g) == 1], [g for g in others if len(g) > 1]
 
 
 def candidate_lines(
@@ -396,18 +507,14 @@ def candidate_lines(
         else:
             yield from block[start:stop].splitlines()
         return
-    low = block.lower()
-    yield from _candidates_in(block, low, groups, start, stop)
+    for line_start, line_end in _spans(block.lower(), _make_plan(groups), start, stop):
+        yield block[line_start:line_end]
 
 
-def _candidates_in(
-    block: bytes, low: bytes, groups: Sequence[tuple[bytes, ...]], start: int, stop: int
-) -> Iterator[bytes]:
-    driver_i = _pick_driver([tuple(f.decode() for f in g) for g in groups])
-    driver = groups[driver_i]
-    others = [g for i, g in enumerate(groups) if i != driver_i]
-    singles = [g[0] for g in others if len(g) == 1]
-    multis = [g for g in others if len(g) > 1]
+def _spans(low: bytes | bytearray, plan: _Plan, start: int, stop: int) -> list[tuple[int, int]]:
+    """(start, end) of the lines of lower-cased ``low[start:stop]`` that match ``plan``: the
+    driver fragments are searched for, line boundaries are found only around their hits."""
+    driver, singles, multis = plan
     find = low.find
     rfind = low.rfind
     spans: list[tuple[int, int]] = []
@@ -419,78 +526,84 @@ def _candidates_in(
             if line_end < 0:
                 line_end = stop
             i = find(frag, line_end, stop)
-            seg = low[line_start:line_end]
-            ok = True
             for f in singles:
-                if f not in seg:
-                    ok = False
+                if find(f, line_start, line_end) < 0:
                     break
-            if ok and multis:
-                ok = all(any(f in seg for f in g) for g in multis)
-            if ok:
-                spans.append((line_start, line_end))
+            else:
+                if not multis or all(
+                    any(find(f, line_start, line_end) >= 0 for f in g) for g in multis
+                ):
+                    spans.append((line_start, line_end))
     if len(driver) > 1:
         spans = sorted(set(spans))
-    for line_start, line_end in spans:
-        yield block[line_start:line_end]
+    return spans
 
 
 #: files at least this large are scanned by several processes (when the platform can fork)
 PARALLEL_MIN_BYTES = 96 * 1024 * 1024
 MAX_WORKERS = 8
 #: parse candidate events in the worker processes (else in the calling process)
-PARSE_IN_WORKERS = False
+PARSE_IN_WORKERS = True
+
+_ParseSpec = tuple[str, dict[str, str], float, dict[str, Any] | None]
 
 
 def scan_file_lines(
     path: str | Path,
     groups: Sequence[tuple[str, ...]],
     stats: ScanStats | None = None,
-    parse: tuple[str, dict[str, str], float, dict[str, Any] | None] | None = None,
+    parse: _ParseSpec | None = None,
     workers: int | None = None,
 ) -> Iterator[Any]:
     """Decoded candidate lines of a line-oriented file (see :func:`candidate_lines`).
 
-    The file is read in binary chunks; each chunk is lower-cased once and searched with
-    ``bytes.find`` for the rarest-looking fragment; only lines around hits are examined further.
-    Large files are split at line boundaries and scanned by several processes.
+    The file is read in binary chunks into a reused buffer; each chunk is lower-cased once and
+    searched with ``bytes.find`` for the fragments of the cheapest group; only lines around hits
+    are examined further (lines are counted, when ``stats`` asks for it, in the same pass).
+    Large files are split at line boundaries: the calling process scans the first range while
+    forked processes scan the others.
     With ``parse`` = (format, metadata, default time, field plan) events are yielded instead of
-    lines (and parsed by the worker processes).
+    lines (those of the forked processes' ranges parsed there when :data:`PARSE_IN_WORKERS`).
     """
     bgroups = [tuple(f.lower().encode() for f in g) for g in groups]
-    count = stats is None or stats.count_events
+    count = stats is not None and stats.count_events
     try:
         size = os.path.getsize(path)
     except OSError as exc:
         raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
     if workers is None:
         workers = _workers_for(size) if bgroups else 1
-    if workers > 1:
-        in_workers = parse if PARSE_IN_WORKERS else None
-        results = _scan_parallel(str(path), bgroups, size, workers, count, in_workers)
-        for items, scanned, nbytes in results:
+    if workers > 1 and not hasattr(os, "fork"):
+        workers = 1
+    bounds = _line_bounds(str(path), size, workers) if workers > 1 else [0, size]
+    children: list[_Child] = []
+    try:
+        for i in range(1, len(bounds) - 1):
+            children.append(_fork_scan(str(path), bgroups, bounds[i], bounds[i + 1], count, parse))
+        counters = [0, 0]
+        try:
+            lines = _decode(_iter_range(str(path), bgroups, bounds[0], bounds[1], count, counters))
+            yield from lines if parse is None else _parse_lines(lines, parse)
+        finally:
+            if stats is not None:
+                stats.events_scanned += counters[0]
+                stats.bytes_read += counters[1]
+        for child in children:
+            items, parsed, scanned, nbytes = child.collect()
             if stats is not None:
                 stats.events_scanned += scanned
                 stats.bytes_read += nbytes
-            if parse is not None and in_workers is None:
+            if parse is not None and not parsed:
                 yield from _parse_lines(items, parse)
             else:
                 yield from items
-        return
-    counters = [0, 0]
-    try:
-        lines = _decode(_iter_range(str(path), bgroups, 0, size, count, counters))
-        yield from lines if parse is None else _parse_lines(lines, parse)
     finally:
-        if stats is not None:
-            stats.events_scanned += counters[0]
-            stats.bytes_read += counters[1]
+        for child in children:  # reaped last: a child's exit overlaps the use of its result
+            child.close()
 
 
 def _workers_for(size: int) -> int:
-    import multiprocessing
-
-    if size < PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+    if size < PARALLEL_MIN_BYTES or not hasattr(os, "fork"):
         return 1
     cpus = (
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -521,28 +634,114 @@ def _line_bounds(path: str, size: int, parts: int) -> list[int]:
     return bounds
 
 
-def _parse_lines(
-    lines: Iterable[str], parse: tuple[str, dict[str, str], float, dict[str, Any] | None]
-) -> Iterator[Event]:
+def _parse_lines(lines: Iterable[str], parse: _ParseSpec) -> Iterator[Event]:
     fmt, meta, default_time, plan = parse
+    memo: dict[str, str] = {}
     for line in lines:
-        yield make_event(line, fmt, meta, default_time, plan)
+        if len(memo) > 100_000:  # mostly distinct values: not worth it
+            memo.clear()
+        yield make_event(line, fmt, meta, default_time, plan, memo)
 
 
-def _scan_parallel(
+class _Child:
+    """A process scanning one range: it writes its result to an anonymous file, then one byte
+    to a pipe (so the result can be used before the process has finished exiting)."""
+
+    def __init__(self, pid: int, result_fd: int, done_fd: int) -> None:
+        self.pid = pid
+        self.result_fd = result_fd
+        self.done_fd = done_fd
+        self.collected = False
+
+    def collect(self) -> tuple[list[Any], bool, int, int]:
+        """(items, parsed?, lines scanned, bytes read) of the range; waits for them."""
+        import pickle
+
+        done = os.read(self.done_fd, 1)  # b"" when the process died without a result
+        self.collected = True
+        with open(self.result_fd, "rb", closefd=False) as fh:
+            fh.seek(0)  # the offset is shared with the writer
+            data = fh.read() if done else b""
+        try:
+            result = pickle.loads(data)
+        except Exception:
+            raise SplError("a dataset scanning process failed") from None
+        if result[0] != "ok":
+            raise SplError(str(result[1]))
+        _, items, parsed, scanned, nbytes = result
+        return items, parsed, scanned, nbytes
+
+    def close(self) -> None:
+        """Stop the process (unless its result was collected), reap it, close the files."""
+        import signal
+
+        if not self.collected:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        for fd in (self.result_fd, self.done_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _fork_scan(
     path: str,
     bgroups: list[tuple[bytes, ...]],
-    size: int,
-    workers: int,
+    start: int,
+    end: int,
     count: bool,
-    parse: tuple[str, dict[str, str], float, dict[str, Any] | None] | None,
-) -> list[tuple[list[Any], int, int]]:
-    import multiprocessing
+    parse: _ParseSpec | None,
+) -> _Child:
+    """Scan ``[start, end)`` in a forked process.
 
-    bounds = _line_bounds(path, size, workers)
-    jobs = [(path, bgroups, bounds[i], bounds[i + 1], count, parse) for i in range(workers)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.starmap(_scan_range, jobs)
+    The result goes to an in-memory file rather than a pipe: the child never waits for the
+    parent (busy scanning its own range) to read it, and the parent reads it in one go."""
+    import pickle
+
+    result_fd = _result_file()
+    done_read, done_write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (result_fd, done_read, done_write):
+            os.close(fd)
+        raise
+    if pid == 0:  # pragma: no cover - the child (coverage does not follow forks)
+        status = 1
+        try:
+            import gc
+
+            gc.disable()  # short-lived; collections would also touch (copy) the parent's pages
+            os.close(done_read)
+            try:
+                result: tuple[Any, ...] = (
+                    "ok",
+                    *_scan_range(path, bgroups, start, end, count, parse),
+                )
+            except SplError as exc:
+                result = ("error", exc.message)
+            except BaseException as exc:
+                result = ("error", f"cannot scan dataset {path}: {type(exc).__name__}: {exc}")
+            with open(result_fd, "wb", closefd=True) as out:
+                pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.write(done_write, b"1")
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(done_write)
+    return _Child(pid, result_fd, done_read)
+
+
+def _result_file() -> int:
+    """A file descriptor of a new anonymous file (in memory where the platform allows)."""
+    if hasattr(os, "memfd_create"):
+        with contextlib.suppress(OSError):
+            return os.memfd_create("contentkit-scan", os.MFD_CLOEXEC)
+    import tempfile
+
+    with tempfile.TemporaryFile() as tmp:
+        return os.dup(tmp.fileno())
 
 
 def _scan_range(
@@ -551,12 +750,29 @@ def _scan_range(
     start: int,
     end: int,
     count: bool,
-    parse: tuple[str, dict[str, str], float, dict[str, Any] | None] | None,
-) -> tuple[list[Any], int, int]:
+    parse: _ParseSpec | None,
+) -> tuple[list[Any], bool, int, int]:
     counters = [0, 0]
     lines = _decode(_iter_range(path, bgroups, start, end, count, counters))
-    items = list(lines if parse is None else _parse_lines(lines, parse))
-    return items, counters[0], counters[1]
+    in_worker = parse is not None and PARSE_IN_WORKERS
+    items = list(_parse_lines(lines, parse) if in_worker and parse is not None else lines)
+    return items, in_worker, counters[0], counters[1]
+
+
+#: average line length from which lines are counted by finding each newline (``memchr``) rather
+#: than with ``bytes.count`` (which looks at every byte)
+LONG_LINE = 600
+
+
+def _count_long_lines(buf: bytearray, end: int) -> int:
+    """The number of newlines in ``buf[:end]``; fast when lines are long."""
+    find = buf.find
+    n = 0
+    i = find(b"\n", 0, end)
+    while i >= 0:
+        n += 1
+        i = find(b"\n", i + 1, end)
+    return n
 
 
 def _iter_range(
@@ -568,44 +784,55 @@ def _iter_range(
     counters: list[int],
 ) -> Iterator[bytes]:
     """Candidate lines among the lines of ``path`` in ``[start, end)`` (``start`` at a line start);
-    ``counters`` receives [lines scanned, bytes read]."""
+    ``counters`` receives [lines scanned (when ``count``), bytes read].
+
+    Chunks are read into one reused buffer; the unfinished line at its end is moved to its start
+    before the next read (the buffer grows for lines longer than itself)."""
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed in finally (generator)
+        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in finally (generator)
     except OSError as exc:
         raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
     try:
         fh.seek(start)
         pos = start
-        rest = b""
+        buf = bytearray(max(CHUNK_SIZE, 16))
+        carry = 0  # bytes of the unfinished line at the start of buf
+        plan: _Plan | None = None
+        long_lines = False
         while True:
-            chunk = fh.read(min(CHUNK_SIZE, end - pos)) if pos < end else b""
-            pos += len(chunk)
-            counters[1] += len(chunk)
-            if not chunk:
-                if rest:
-                    counters[0] += 1
-                    yield from candidate_lines(rest, bgroups)
+            want = min(len(buf) - carry, end - pos)
+            n = fh.readinto(memoryview(buf)[carry : carry + want]) if want > 0 else 0
+            if not n:
+                if carry:  # the last line has no newline
+                    if count:
+                        counters[0] += 1
+                    yield from candidate_lines(bytes(buf[:carry]), bgroups)
                 break
-            begin = 0
-            if rest:  # the line straddling the previous chunk boundary
-                nl = chunk.find(b"\n")
-                if nl < 0:
-                    rest += chunk
-                    continue
-                counters[0] += 1
-                yield from candidate_lines(rest + chunk[: nl + 1], bgroups)
-                begin = nl + 1
-            cut = chunk.rfind(b"\n") + 1
-            if cut <= begin:
-                rest = chunk[begin:]
+            pos += n
+            counters[1] += n
+            filled = carry + n
+            cut = buf.rfind(b"\n", carry, filled) + 1
+            if cut == 0:  # no line ends in the buffer yet
+                carry = filled
+                if carry == len(buf):
+                    buf.extend(bytes(len(buf)))
                 continue
-            rest = chunk[cut:]
-            if count:
-                counters[0] += chunk.count(b"\n", begin, cut)
+            if count:  # in the same pass, with the method that suits this file's lines
+                lines = _count_long_lines(buf, cut) if long_lines else buf.count(b"\n", 0, cut)
+                counters[0] += lines
+                long_lines = cut >= LONG_LINE * lines
             if bgroups:
-                yield from _candidates_in(chunk, chunk.lower(), bgroups, begin, cut)
+                low = buf.lower()
+                if plan is None:
+                    sample = low[: min(cut, PLAN_SAMPLE)] if len(bgroups) > 1 else None
+                    plan = _make_plan(bgroups, sample)
+                for line_start, line_end in _spans(low, plan, 0, cut):
+                    yield bytes(buf[line_start:line_end])
             else:
-                yield from chunk[begin:cut].splitlines()
+                yield from bytes(buf[:cut]).splitlines()
+            carry = filled - cut
+            if carry:
+                buf[:carry] = buf[cut:filled]
     finally:
         fh.close()
 

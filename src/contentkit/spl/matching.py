@@ -72,7 +72,7 @@ def _value_matcher(pattern: str) -> Callable[[Any], bool]:
 
     def m(v: Any) -> bool:
         if isinstance(v, str):
-            if v.lower() == low:
+            if v == pattern or v.lower() == low:
                 return True
             if num is not None:
                 n = to_number(v)
@@ -128,10 +128,24 @@ def compile_search(expr: SearchExpr, ctx: Context) -> Predicate:
         return lambda e: not inner(e)
     if isinstance(expr, And):
         preds = [compile_search(i, ctx) for i in expr.items]
-        return lambda e: all(p(e) for p in preds)
+
+        def conj(e: Event) -> bool:
+            for p in preds:  # noqa: SIM110 - a plain loop is faster than all(genexpr)
+                if not p(e):
+                    return False
+            return True
+
+        return conj
     if isinstance(expr, Or):
         preds = [compile_search(i, ctx) for i in expr.items]
-        return lambda e: any(p(e) for p in preds)
+
+        def disj(e: Event) -> bool:
+            for p in preds:  # noqa: SIM110 - a plain loop is faster than any(genexpr)
+                if p(e):
+                    return True
+            return False
+
+        return disj
     if isinstance(expr, Subsearch):
         from .executor import subsearch_filter
 
@@ -147,7 +161,14 @@ def _compile_compare(expr: Compare) -> Predicate:
         if value == "*":
             return lambda e: e.get(name) not in (None, [], "")
         m = _value_matcher(value)
-        return lambda e: any(m(v) for v in as_list(e.get(name)))
+
+        def eq(e: Event) -> bool:
+            v = e.get(name)
+            if type(v) is str:
+                return m(v)
+            return any(m(x) for x in as_list(v))
+
+        return eq
     if op == "!=":
         if value == "*":
             return lambda e: e.get(name) in (None, [], "")

@@ -16,6 +16,8 @@ Value = Any
 
 
 def as_list(value: Value) -> list[Any]:
+    if type(value) is str:
+        return [value]
     if value is None:
         return []
     if isinstance(value, list):
@@ -56,6 +58,8 @@ def to_number(value: Value) -> int | float | None:
 
 def to_str(value: Value) -> str:
     """String form of a value, as Splunk prints it."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -172,25 +172,45 @@ class RenameCommand(Command):
                 plans.append((src, dst, pattern))
             else:
                 plans.append((src, dst, None))
+        # the renaming depends only on the field names: work it out once per layout of keys
+        layouts: dict[tuple[str, ...], tuple[tuple[str, str], ...] | None] = {}
         for e in events:
-            for src, dst, rx in plans:
-                if rx is None:
-                    if src in e and src != dst:
-                        e = _rename_keys(e, {src: dst})
-                    continue
-                mapping: dict[str, str] = {}
-                for k in e:
-                    m = rx.match(k)
-                    if m is None:
-                        continue
-                    groups = iter(m.groups())
-                    mapping[k] = "".join(
-                        part if i == 0 else next(groups, "") + part
-                        for i, part in enumerate(dst.split("*"))
-                    )
-                if mapping:
-                    e = _rename_keys(e, mapping)
-            yield e
+            names = tuple(e)
+            layout = layouts.get(names, _UNKNOWN)
+            if layout is _UNKNOWN:
+                probe = _renamed({k: k for k in e}, plans)  # new name -> old name
+                layout = tuple(probe.items())
+                if layout == tuple(zip(names, names, strict=True)):
+                    layout = None
+                if len(layouts) < 4096:
+                    layouts[names] = layout
+            if layout is None:
+                yield e
+            else:
+                yield {new: e[old] for new, old in layout}
+
+
+_UNKNOWN: Any = object()
+
+
+def _renamed(e: Event, plans: list[tuple[str, str, re.Pattern[str] | None]]) -> Event:
+    for src, dst, rx in plans:
+        if rx is None:
+            if src in e and src != dst:
+                e = _rename_keys(e, {src: dst})
+            continue
+        mapping: dict[str, str] = {}
+        for k in e:
+            m = rx.match(k)
+            if m is None:
+                continue
+            groups = iter(m.groups())
+            mapping[k] = "".join(
+                part if i == 0 else next(groups, "") + part for i, part in enumerate(dst.split("*"))
+            )
+        if mapping:
+            e = _rename_keys(e, mapping)
+    return e
 
 
 def _rename_keys(e: Event, mapping: dict[str, str]) -> Event:
@@ -245,11 +265,19 @@ class FillnullCommand(Command):
         buffered = list(events)
         seen: dict[str, None] = {}
         for e in buffered:
-            for k in e:
-                seen.setdefault(k, None)
+            if not seen.keys() >= e.keys():
+                seen.update(dict.fromkeys(e))
+        n = len(seen)
         for e in buffered:
+            values = e.values()
+            # the keys of e are among those seen: as many keys means none is missing
+            if len(e) == n and None not in values and "" not in values and [] not in values:
+                yield e
+                continue
+            get = e.get
             for k in seen:
-                if e.get(k) in (None, "", []):
+                v = get(k)
+                if v is None or (not v and (v == "" or v == [])):
                     e[k] = self.value
             yield e
 

@@ -6,7 +6,7 @@ import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,12 +63,15 @@ class Values(Agg):
         self.seen: dict[str, Any] = {}
 
     def add(self, values: list[Any], event: Event) -> None:
+        seen = self.seen
         for v in values:
-            self.seen.setdefault(to_str(v), v)
+            seen.setdefault(v if type(v) is str else to_str(v), v)
 
     def result(self) -> Any:
-        keys = sorted(self.seen, key=lambda s: s.encode("utf-8", "surrogatepass"))
-        return normalize(keys)
+        if len(self.seen) == 1:
+            return next(iter(self.seen))
+        # code point order is UTF-8 byte order (also for lone surrogates, "surrogatepass")
+        return normalize(sorted(self.seen))
 
 
 class ListAgg(Agg):
@@ -223,6 +226,16 @@ _FUNCS: dict[str, Callable[[float | None], Agg]] = {
     "first": lambda p: Pick("first"),
     "last": lambda p: Pick("last"),
 }
+#: constructors of the aggregations without a parameter (no wrapper call per group)
+_DIRECT: dict[str, Callable[[], Agg]] = {
+    "count": Count,
+    "c": Count,
+    "dc": DistinctCount,
+    "distinct_count": DistinctCount,
+    "estdc": DistinctCount,
+    "values": Values,
+    "list": ListAgg,
+}
 _PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORECASE)
 #: parse-only aggregation names (accepted by the parser, rejected when run)
 _PARSE_ONLY = {
@@ -239,6 +252,8 @@ _PARSE_ONLY = {
 
 def agg_factory(func: str) -> Callable[[], Agg] | None:
     f = func.lower()
+    if f in _DIRECT:
+        return _DIRECT[f]
     if f in _FUNCS:
         maker = _FUNCS[f]
         return lambda: maker(None)
@@ -382,15 +397,27 @@ class _Grouper:
     def keys(self, e: Event) -> list[tuple[Any, ...]]:
         if not self.by:
             return [()]
-        lists = []
+        fast = tuple(map(e.get, self.by))
+        if set(map(type, fast)) == _ONLY_STR:  # the usual case: one string per field
+            return [fast]
+        vals = []
+        multi = False
+        get = e.get
         for b in self.by:
-            vals = as_list(e.get(b))
-            if not vals:
+            v = get(b)
+            if v is None:
                 return []
-            lists.append(vals)
-        if all(len(v) == 1 for v in lists):
-            return [tuple(v[0] for v in lists)]
-        return list(itertools.product(*lists))
+            if type(v) is list:
+                if not v:
+                    return []
+                if len(v) == 1:
+                    v = v[0]
+                else:
+                    multi = True
+            vals.append(v)
+        if not multi:
+            return [tuple(vals)]
+        return list(itertools.product(*[v if type(v) is list else [v] for v in vals]))
 
     def new_state(self) -> list[Agg]:
         return [m() for m in self.makers]
@@ -406,6 +433,9 @@ class _Grouper:
             if v is not None:
                 out[name] = v
         return out
+
+
+_ONLY_STR = {str}
 
 
 def _truth_getter(
@@ -435,7 +465,10 @@ def _agg_inputs(aggs: tuple[Aggregation, ...], by: tuple[str, ...]) -> set[str]:
 
 
 def _group_key(key: tuple[Any, ...]) -> tuple[str, ...]:
-    return tuple(to_str(k) for k in key)
+    for k in key:
+        if type(k) is not str:
+            return tuple(to_str(k) for k in key)
+    return key
 
 
 def _parse_stats_like(cls: Any, p: Parser, name: Token, command: str) -> Any:
@@ -478,20 +511,57 @@ class StatsCommand(Command):
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
         g = _Grouper(self.aggregations, self.by, ctx, self.pos)
         groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Agg]]] = {}
+        keys, new_state, getters = g.keys, g.new_state, g.getters
+        by = self.by
         for e in events:
-            for key in g.keys(e):
+            if by:
+                key: tuple[Any, ...] = tuple(map(e.get, by))
+                if set(map(type, key)) == _ONLY_STR:  # one string per field: the group key
+                    entry = groups.get(key)
+                    if entry is None:
+                        entry = groups[key] = (key, new_state())
+                    for agg, get in zip(entry[1], getters):  # noqa: B905 - as long
+                        agg.add(get(e), e)
+                    continue
+            for key in keys(e):
                 k = _group_key(key)
                 entry = groups.get(k)
                 if entry is None:
-                    entry = groups[k] = (key, g.new_state())
-                g.add(entry[1], e)
+                    entry = groups[k] = (key, new_state())
+                for agg, get in zip(entry[1], getters):  # noqa: B905 - as long (new_state)
+                    agg.add(get(e), e)
         if not groups and not self.by:
             groups[()] = ((), g.new_state())
-        for k in sorted(groups, key=lambda t: tuple(_sort_key(x) for x in t)):
+        by, names = self.by, g.names
+        for k in _sorted_keys(groups):
             key, state = groups[k]
-            row: dict[str, Any] = dict(zip(self.by, key, strict=True))
-            row.update(g.results(state))
+            row: dict[str, Any] = dict(zip(by, key, strict=True))
+            for name, agg in zip(names, state, strict=True):
+                v = agg.result()
+                if v is not None:
+                    row[name] = v
             yield row
+
+
+def _sorted_keys(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Group keys in result order: field by field, numbers first (numerically), then strings
+    (keys that compare equal keep their order).
+
+    Each distinct value is ranked once; the keys are then sorted by the bytes of their ranks."""
+    keys = list(keys)
+    distinct = {v for key in keys for v in key}
+    ranks: list[tuple[str, int]] = []
+    previous: tuple[int, float, bytes] | None = None
+    r = -1
+    for v, sk in sorted(((v, _sort_key(v)) for v in distinct), key=lambda vs: vs[1]):
+        if sk != previous:
+            r, previous = r + 1, sk
+        ranks.append((v, r))
+    # a key sorts like the bytes of its ranks, big-endian and of fixed width
+    width = max(1, (r.bit_length() + 7) // 8)
+    code = {v: rank.to_bytes(width, "big") for v, rank in ranks}
+    join, get = b"".join, code.__getitem__
+    return sorted(keys, key=lambda t: join(map(get, t)))
 
 
 def _sort_key(s: str) -> tuple[int, float, bytes]:
