@@ -239,3 +239,10 @@ def test_filldown_strcat_nomv_mvcombine_addtotals_uniq() -> None:
         [{"_raw": "", "a": "1"}, {"_raw": "", "a": "1"}, {"_raw": "", "a": "2"}],
     )
     assert rows == [{"a": "1"}, {"a": "2"}]
+
+
+def test_command_names_list_matches_the_registry() -> None:
+    from contentkit.spl.command_names import COMMAND_NAMES
+    from contentkit.spl.commands import KNOWN_COMMANDS, implemented_commands
+
+    assert frozenset(KNOWN_COMMANDS) | frozenset(implemented_commands()) == COMMAND_NAMES

@@ -39,16 +39,16 @@ def discover(root: Path) -> list[SourceFile]:
         base = root / folder
         if not base.is_dir():
             continue
+        prefix = len(str(root)) + 1
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            rel_dir = dirpath[prefix:].replace(os.sep, "/")
             for name in filenames:
                 if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
                     continue
-                path = Path(dirpath) / name
-                rel = path.relative_to(root).as_posix()
                 file_kind = kind
                 if kind == "removed" and name.lower() == "deprecation_mapping.yml":
                     file_kind = "deprecation_mapping"
-                found.append(SourceFile(path, rel, file_kind))
+                found.append(SourceFile(Path(dirpath, name), f"{rel_dir}/{name}", file_kind))
     found.sort(key=lambda f: f.rel)
     return found

@@ -54,9 +54,11 @@ def did_you_mean(name: str, choices: Iterable[str], *, cutoff: float = 0.75) -> 
     lowered = {c.lower(): c for c in pool}
     if name.lower() in lowered and lowered[name.lower()] != name:
         return f" (did you mean '{lowered[name.lower()]}'?)"
-    # Names of very different length are never close; skipping them keeps this cheap on big pools.
+    # Names of very different length are never close, and a typo rarely hits the first letter:
+    # skipping those candidates keeps this cheap on pools of thousands of names.
     slack = max(3, len(name) // 3)
-    pool = [c for c in pool if abs(len(c) - len(name)) <= slack]
+    first = name[:1].lower()
+    pool = [c for c in pool if abs(len(c) - len(name)) <= slack and c[:1].lower() == first]
     close = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

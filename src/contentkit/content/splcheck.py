@@ -18,9 +18,9 @@ _CLOSERS = {")": "(", "]": "["}
 
 @cache
 def _commands() -> frozenset[str]:
-    from contentkit.spl.commands import KNOWN_COMMANDS, implemented_commands
+    from contentkit.spl.command_names import COMMAND_NAMES
 
-    return frozenset(KNOWN_COMMANDS) | frozenset(implemented_commands())
+    return COMMAND_NAMES
 
 
 def prepare() -> None:
