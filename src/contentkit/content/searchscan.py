@@ -233,9 +233,34 @@ def _aggregate_fields(args: str) -> set[str]:
 def output_fields(
     search: str, macros: Mapping[str, tuple[tuple[str, ...], str]]
 ) -> set[str] | None:
-    """Best-effort names of the fields a search outputs; None when it cannot be told."""
+    """Best-effort names of the fields a search outputs; None when it cannot be told.
+
+    Only the tail matters: from the last command that sets the output fields (stats, table, ...)
+    or that this scan cannot follow, to the end; macros are expanded only there."""
+    tail: list[str] = []
+    for segment in reversed(split_pipes(strip_comments(search))):
+        parts = split_pipes(expand_macros(segment, macros)) if "`" in segment else [segment]
+        tail[:0] = parts
+        if any(_sets_fields(part) for part in parts):
+            break
+    return _follow(tail)
+
+
+def _sets_fields(segment: str) -> bool:
+    words = segment.split(None, 2)
+    if not words:
+        return False
+    command = words[0].lower()
+    if command in _OPAQUE_COMMANDS or command in _AGG_COMMANDS:
+        return True
+    if command in {"top", "rare", "table"}:
+        return True
+    return command == "fields" and len(words) > 1 and not words[1].startswith("-")
+
+
+def _follow(segments: list[str]) -> set[str] | None:
     fields: set[str] | None = None
-    for segment in split_pipes(expand_macros(search, macros)):
+    for segment in segments:
         words = segment.split(None, 1)
         command = words[0].lower()
         if command in _OPAQUE_COMMANDS:
