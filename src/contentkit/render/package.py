@@ -162,6 +162,9 @@ def make_tarball(app_dir: Path, out_path: Path, *, source_date_epoch: int | None
 # cores at once (zlib releases the GIL). Readers (tar, gzip, Python, Splunk) read the members as
 # one stream; fixed piece boundaries keep the output byte-for-byte reproducible.
 GZIP_PIECE = 4 << 20
+# Level 4 is twice as fast as 6 on conf text for a package 7% larger (2.9 MB instead of 2.7 MB
+# for security_content 5.13.0).
+GZIP_LEVEL = 4
 
 
 def _gzip_members(data: memoryview) -> Iterator[bytes]:
@@ -170,7 +173,9 @@ def _gzip_members(data: memoryview) -> Iterator[bytes]:
     pieces = [bytes(data[i : i + GZIP_PIECE]) for i in range(0, max(len(data), 1), GZIP_PIECE)]
     workers = max(1, min(len(pieces), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
-        yield from pool.map(lambda piece: gzip.compress(piece, compresslevel=6, mtime=0), pieces)
+        yield from pool.map(
+            lambda piece: gzip.compress(piece, compresslevel=GZIP_LEVEL, mtime=0), pieces
+        )
 
 
 def _tarinfo(name: str, is_dir: bool, size: int, mtime: int, executable: bool) -> tarfile.TarInfo:
