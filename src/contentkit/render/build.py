@@ -7,13 +7,14 @@ failed build leaves the previous output as it was.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,30 +142,33 @@ def _render_one(template: str, app_dir: Path, context: dict[str, Any] | None = N
         target.unlink()
 
 
-def _render_confs(context: dict[str, Any], app_dir: Path, *, parallel: bool) -> None:
-    templates = list(CONF_FILES)
-    if not parallel or (os.cpu_count() or 1) < 2:
-        for template in templates:
-            _render_one(template, app_dir, context)
-        return
-    import multiprocessing
+BIG_CONF = "savedsearches.conf.j2"
 
-    try:
-        fork = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform
-        for template in templates:
-            _render_one(template, app_dir, context)
+
+@contextlib.contextmanager
+def _big_conf_in_background(
+    context: dict[str, Any], app_dir: Path, *, parallel: bool
+) -> Iterator[None]:
+    """Render savedsearches.conf in a forked process while the body of the `with` runs; wait for
+    it (and raise its error) at the end. Without fork, or for small content, render it here."""
+    fork = None
+    if parallel and (os.cpu_count() or 1) >= 2:
+        import multiprocessing
+
+        with contextlib.suppress(ValueError):  # no fork on this platform
+            fork = multiprocessing.get_context("fork")
+    if fork is None:
+        yield
+        _render_one(BIG_CONF, app_dir, context)
         return
     # The forked child sees the context as it is now (copy on write): nothing is pickled but
     # the template name; errors come back as exceptions.
     _FORKED_CONTEXT.update(context)
     try:
         with fork.Pool(1) as pool:
-            big = pool.apply_async(_render_one, ("savedsearches.conf.j2", app_dir))
-            for template in templates:
-                if template != "savedsearches.conf.j2":
-                    _render_one(template, app_dir, context)
-            big.get()
+            pending = pool.apply_async(_render_one, (BIG_CONF, app_dir))
+            yield
+            pending.get()
     finally:
         _FORKED_CONTEXT.clear()
 
@@ -179,6 +183,30 @@ def assemble(
     if template_dir.is_dir():
         progress("copying app_template/")
         shutil.copytree(template_dir, app_dir, dirs_exist_ok=True, symlinks=False)
+    context = {
+        "app": app,
+        "contentkit_version": __version__,
+        "notable_entities": views._NOTABLE_ENTITIES,
+    }
+    progress(f"rendering {len(CONF_FILES)} conf files")
+    parallel = len(app.detections) >= PARALLEL_MIN_DETECTIONS
+    with _big_conf_in_background(context, app_dir, parallel=parallel):
+        _copy_data(content, app, app_dir)
+        for template in CONF_FILES:
+            if template != BIG_CONF:
+                _render_one(template, app_dir, context)
+        nav = app_dir / "default/data/ui/nav/default.xml"
+        if not nav.exists():
+            _write(nav, templating.render_text("nav.xml.j2", **context))
+        if not (app_dir / "README.md").exists():
+            _write(app_dir / "README.md", templating.render_text("README.md.j2", **context))
+        _write(app_dir / "app.manifest", _manifest(app))
+    return app
+
+
+def _copy_data(content: Content, app: views.AppView, app_dir: Path) -> None:
+    """Lookup files, the data source list, the ATT&CK CSV and dashboards (registering the
+    extra transforms and views they need in `app`)."""
     lookups_dir = app_dir / "lookups"
     for lv in app.lookups:
         if lv.filename and lv.lookup.data_file is not None:
@@ -206,20 +234,6 @@ def assemble(
         )
         _write(app_dir / "default/data/ui/views" / f"{stem}.xml", text)
         app.dashboards.append((stem, dash.name))
-    context = {
-        "app": app,
-        "contentkit_version": __version__,
-        "notable_entities": views._NOTABLE_ENTITIES,
-    }
-    progress(f"rendering {len(CONF_FILES)} conf files")
-    _render_confs(context, app_dir, parallel=len(app.detections) >= PARALLEL_MIN_DETECTIONS)
-    nav = app_dir / "default/data/ui/nav/default.xml"
-    if not nav.exists():
-        _write(nav, templating.render_text("nav.xml.j2", **context))
-    if not (app_dir / "README.md").exists():
-        _write(app_dir / "README.md", templating.render_text("README.md.j2", **context))
-    _write(app_dir / "app.manifest", _manifest(app))
-    return app
 
 
 def build(
