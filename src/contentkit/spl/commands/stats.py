@@ -572,18 +572,18 @@ def _sort_key(s: str) -> tuple[int, float, bytes]:
     return (1, 0.0, s.encode("utf-8", "surrogatepass"))
 
 
-@register("eventstats")
 @dataclass(frozen=True)
-class EventstatsCommand(Command):
-    name = "eventstats"
+class _AddsStats(Command):
+    """eventstats and streamstats: stats added to each event instead of replacing them."""
+
+    name = ""
     options: tuple[tuple[str, str], ...] = ()
     aggregations: tuple[Aggregation, ...] = ()
     by: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, p: Parser, name: Token) -> EventstatsCommand:
-        result: EventstatsCommand = _parse_stats_like(cls, p, name, cls.name)
-        return result
+    def parse(cls, p: Parser, name: Token) -> Any:
+        return _parse_stats_like(cls, p, name, cls.name)
 
     def args_spl(self) -> str:
         return _agg_spl(self.options, self.aggregations, self.by)
@@ -597,6 +597,12 @@ class EventstatsCommand(Command):
         if downstream is None:
             return None
         return downstream | _agg_inputs(self.aggregations, self.by)
+
+
+@register("eventstats")
+@dataclass(frozen=True)
+class EventstatsCommand(_AddsStats):
+    name = "eventstats"
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
         g = _Grouper(self.aggregations, self.by, ctx, self.pos)
@@ -619,29 +625,8 @@ class EventstatsCommand(Command):
 
 @register("streamstats")
 @dataclass(frozen=True)
-class StreamstatsCommand(Command):
+class StreamstatsCommand(_AddsStats):
     name = "streamstats"
-    options: tuple[tuple[str, str], ...] = ()
-    aggregations: tuple[Aggregation, ...] = ()
-    by: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, p: Parser, name: Token) -> StreamstatsCommand:
-        result: StreamstatsCommand = _parse_stats_like(cls, p, name, cls.name)
-        return result
-
-    def args_spl(self) -> str:
-        return _agg_spl(self.options, self.aggregations, self.by)
-
-    def output_fields(self, fields: list[str] | None) -> list[str] | None:
-        if fields is None:
-            return None
-        return fields + [a.output_name for a in self.aggregations if a.output_name not in fields]
-
-    def input_fields(self, downstream: set[str] | None) -> set[str] | None:
-        if downstream is None:
-            return None
-        return downstream | _agg_inputs(self.aggregations, self.by)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
         opts = dict(self.options)
