@@ -162,6 +162,11 @@ def _validated(path: Path, *, quiet: bool = False) -> Any:
         report = run_validate(path)
     except RepositoryError as exc:
         _fail_usage(str(exc))
+    return _report_validation(report, quiet=quiet)
+
+
+def _report_validation(report: Any, *, quiet: bool = False) -> Any:
+    """Print a validation report's errors and exit 1 if there are any; else return it."""
     root = report.content.root
     for problem in report.errors:
         click.echo(
@@ -202,19 +207,30 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
       contentkit build
       contentkit build ../security_content --output dist
     """
+    from contentkit.content.validate import RepositoryError, check, load
     from contentkit.render.build import BuildError
     from contentkit.render.build import build as run_build
 
     started = time.perf_counter()
-    report = _validated(path, quiet=quiet)
-    target = output if output is not None else report.content.root / "build"
+    try:
+        loaded = load(path)
+    except RepositoryError as exc:
+        _fail_usage(str(exc))
+    if loaded.has_errors or loaded.content.config is None:
+        _report_validation(check(loaded), quiet=quiet)  # prints the errors, exits 1
+    target = output if output is not None else loaded.content.root / "build"
 
     def progress(message: str) -> None:
         if not quiet:
             click.echo(f"  {message}", err=True)
 
+    def finish_validation() -> None:
+        # Cross references are checked while savedsearches.conf renders in a second process;
+        # errors abandon the build (the output is left as it was) and exit 1.
+        _report_validation(check(loaded), quiet=quiet)
+
     try:
-        result = run_build(report.content, target, progress=progress)
+        result = run_build(loaded.content, target, progress=progress, meanwhile=finish_validation)
     except BuildError as exc:
         click.echo(f"contentkit: build failed: {exc}", err=True)
         sys.exit(EXIT_CONTENT)

@@ -173,3 +173,41 @@ def test_cli_build_and_diff(pack: Path, tmp_path: Path) -> None:
     assert same.returncode == 0
     bad = _cli("diff", str(old), str(tmp_path / "nope"), cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_cli_build_stops_on_cross_reference_errors(pack: Path, tmp_path: Path) -> None:
+    path = pack / DET
+    path.write_text(path.read_text().replace("  - Kubernetes Security", "  - Kubernetes Secuirty"))
+    out = tmp_path / "out"
+    result = _cli("build", str(pack), "--output", str(out), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "unknown analytic story 'Kubernetes Secuirty'" in result.stderr
+    assert "nothing was built" in result.stderr
+    assert list(out.iterdir()) == []  # the temporary build folder is gone too
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_abandoned_build_leaves_nothing(
+    pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    from contentkit.render import build as build_module
+
+    # the background rendering path is normally taken only for big content
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_DETECTIONS", 0 if parallel else 10**6)
+    report = validate(pack)
+    out = tmp_path / "out"
+    previous = build(report.content, out).package.read_bytes()
+
+    def refuse() -> None:
+        raise RuntimeError("cross references failed")
+
+    with pytest.raises(RuntimeError, match="cross references failed"):
+        build(report.content, out, meanwhile=refuse)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "DA-ESS-contentkit",
+        "DA-ESS-contentkit-0.1.0.tar.gz",
+    ]
+    assert (out / "DA-ESS-contentkit-0.1.0.tar.gz").read_bytes() == previous
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []  # the background renderer was stopped

@@ -210,8 +210,32 @@ def _read_all(sources: list[layout.SourceFile]) -> list[_FileResult]:
         return pool.map(_read_one, sources, chunksize=max(16, len(sources) // (workers * 8)))
 
 
+@dataclass
+class Loaded:
+    """The first half of validation: every file read, schema-checked and modelled. Cross
+    references are still to be checked (`check`)."""
+
+    content: model.Content
+    checked: model.Content
+    names: dict[str, list[tuple[str, str]]]
+    ids: list[tuple[str, str, str]]
+    output_fields: dict[str, set[str] | None]
+    problems: list[Problem]
+    files_read: int
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
 def validate(root: Path) -> Report:
     """Validate the repository at `root`; raise RepositoryError if it is not one."""
+    return check(load(root))
+
+
+def load(root: Path) -> Loaded:
+    """Read, schema-check and model every file of the repository at `root` (RepositoryError if
+    it is not one)."""
     root = root.resolve()
     if not root.exists():
         raise RepositoryError(f"{root}: no such directory")
@@ -274,14 +298,22 @@ def validate(root: Path) -> Report:
             if result.valid:
                 getattr(content, _TARGET[kind]).append(obj)
 
-    findings = crossref.unique_ids(ids) + crossref.check(checked, names, output_fields)
+    return Loaded(content, checked, names, ids, output_fields, problems, len(sources))
+
+
+def check(loaded: Loaded) -> Report:
+    """The second half of validation: cross references; every problem, located and sorted."""
+    root = loaded.content.root
+    findings = crossref.unique_ids(loaded.ids) + crossref.check(
+        loaded.checked, loaded.names, loaded.output_fields
+    )
     raws = {}
     for rel in {f.file for f in findings}:
         with contextlib.suppress(OSError):
             raws[rel] = (root / rel).read_bytes()
-    problems += _locate(findings, raws)
+    problems = loaded.problems + _locate(findings, raws)
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.field, p.message))
-    return Report(content, problems, files_read=len(sources))
+    return Report(loaded.content, problems, files_read=loaded.files_read)
 
 
 def _schema_findings(rel: str, data: Any, kind: str, findings: list[crossref.Finding]) -> bool:

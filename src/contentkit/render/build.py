@@ -174,9 +174,15 @@ def _big_conf_in_background(
 
 
 def assemble(
-    content: Content, app_dir: Path, *, source_date_epoch: int | None, progress: Progress
+    content: Content,
+    app_dir: Path,
+    *,
+    source_date_epoch: int | None,
+    progress: Progress,
+    meanwhile: Callable[[], None] | None = None,
 ) -> views.AppView:
-    """Write every file of the app into `app_dir` (which must be empty)."""
+    """Write every file of the app into `app_dir` (which must be empty). `meanwhile` runs once
+    savedsearches.conf is rendering in the background; an exception from it abandons the build."""
     when = views.build_date(content, source_date_epoch)
     app = views.app_view(content, when)
     template_dir = content.root / "app_template"
@@ -191,6 +197,8 @@ def assemble(
     progress(f"rendering {len(CONF_FILES)} conf files")
     parallel = len(app.detections) >= PARALLEL_MIN_DETECTIONS
     with _big_conf_in_background(context, app_dir, parallel=parallel):
+        if meanwhile is not None:
+            meanwhile()
         _copy_data(content, app, app_dir)
         for template in CONF_FILES:
             if template != BIG_CONF:
@@ -242,8 +250,11 @@ def build(
     *,
     source_date_epoch: int | None = None,
     progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> BuildResult:
-    """Build `content` (already validated, without errors) into `output`."""
+    """Build `content` into `output`. The content must be free of errors: validated before, or
+    by `meanwhile`, which runs while the biggest file renders in the background and abandons
+    the build (leaving the output untouched) by raising."""
     say = progress or (lambda _message: None)
     config = content.config
     if config is None:
@@ -261,7 +272,9 @@ def build(
         app_dir = work / config.appid
         app_dir.mkdir()
         try:
-            app = assemble(content, app_dir, source_date_epoch=epoch, progress=say)
+            app = assemble(
+                content, app_dir, source_date_epoch=epoch, progress=say, meanwhile=meanwhile
+            )
         except templating.RenderError as exc:
             raise BuildError(f"generated file does not read back as meant: {exc}") from None
         except (OSError, ValueError) as exc:
