@@ -161,6 +161,8 @@ class Detection:
     deployment_override: dict[str, Any] = field(default_factory=dict)
     throttling: Throttling | None = None
     legacy: bool = False
+    impact: int | None = None  # legacy v4 tags.impact (v5 derives nothing but the score)
+    confidence: int | None = None  # legacy v4 tags.confidence
     creation_date: str = ""
     modification_date: str = ""
 
@@ -485,6 +487,8 @@ def detection_from(rel: str, doc: dict[str, Any]) -> Detection:
         if throttling
         else None,
         legacy=legacy,
+        impact=tags.get("impact"),
+        confidence=tags.get("confidence"),
         creation_date=str(doc.get("creation_date") or doc.get("date") or ""),
         modification_date=str(doc.get("modification_date") or doc.get("date") or ""),
     )

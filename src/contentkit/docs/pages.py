@@ -377,8 +377,9 @@ def detection_page(site: Site, det: Detection) -> dict[str, Any]:
         rba = {
             "message": det.rba.message,
             "score": score,
-            "impact": level,
-            "confidence": level,
+            # legacy (v4) content states its own; for v5 they are derived from the score
+            "impact": det.impact if det.impact is not None else level,
+            "confidence": det.confidence if det.confidence is not None else level,
             "risk_objects": det.rba.risk_objects,
             "threat_objects": det.rba.threat_objects,
         }
