@@ -238,3 +238,25 @@ def test_arbitrary_text_parses_or_fails_with_spl_error(search: str) -> None:
         assert exc.message
     else:
         assert all(isinstance(r, dict) for r in rows)
+
+
+def test_quoted_field_name_holding_a_double_quote_round_trips() -> None:
+    # found by the property test above: `where '"'` was lexed as an unclosed string
+    from contentkit.spl.ast import FieldRef as Ref
+
+    pipeline = Pipeline(
+        (
+            SearchCommand(Term("x")),
+            EvalCommand((("a", Ref('"', True)),)),
+            WhereCommand(Ref('"', True)),
+        )
+    )
+    assert pipeline.to_spl() == "x | eval a='\"' | where '\"'"
+    assert spl.parse(pipeline.to_spl()) == pipeline
+
+
+def test_sort_on_fields_named_like_the_descending_keyword_round_trips() -> None:
+    # found by the property test above: `sort _ _ d` read d as "descending"
+    for keys in [("d",), ("_", "_", "d"), ("-d",), ("desc", "x")]:
+        pipeline = Pipeline((SearchCommand(Term("0")), SortCommand(None, keys)))
+        assert spl.parse(pipeline.to_spl(), strict=True) == pipeline, pipeline.to_spl()

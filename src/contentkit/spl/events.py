@@ -16,7 +16,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -546,6 +546,8 @@ MAX_WORKERS = 8
 PARSE_IN_WORKERS = True
 
 _ParseSpec = tuple[str, dict[str, str], float, dict[str, Any] | None]
+#: reduces the events of one part of a dataset (in file order) to a picklable result
+Reducer = Callable[[list[Event]], Any]
 
 
 def scan_file_lines(
@@ -554,6 +556,7 @@ def scan_file_lines(
     stats: ScanStats | None = None,
     parse: _ParseSpec | None = None,
     workers: int | None = None,
+    reduce: Reducer | None = None,
 ) -> Iterator[Any]:
     """Decoded candidate lines of a line-oriented file (see :func:`candidate_lines`).
 
@@ -564,7 +567,12 @@ def scan_file_lines(
     forked processes scan the others.
     With ``parse`` = (format, metadata, default time, field plan) events are yielded instead of
     lines (those of the forked processes' ranges parsed there when :data:`PARSE_IN_WORKERS`).
+    With ``parse`` and ``reduce``, ``reduce(events of a range)`` is yielded for each range, in
+    order, each computed by the process scanning the range (``stats.events_parsed`` counts
+    the events).
     """
+    if reduce is not None and parse is None:
+        raise ValueError("reduce needs parse")
     bgroups = [tuple(f.lower().encode() for f in g) for g in groups]
     count = stats is not None and stats.count_events
     try:
@@ -579,11 +587,19 @@ def scan_file_lines(
     children: list[_Child] = []
     try:
         for i in range(1, len(bounds) - 1):
-            children.append(_fork_scan(str(path), bgroups, bounds[i], bounds[i + 1], count, parse))
+            children.append(
+                _fork_scan(str(path), bgroups, bounds[i], bounds[i + 1], count, parse, reduce)
+            )
         counters = [0, 0]
         try:
             lines = _decode(_iter_range(str(path), bgroups, bounds[0], bounds[1], count, counters))
-            yield from lines if parse is None else _parse_lines(lines, parse)
+            if reduce is not None and parse is not None:
+                events = list(_parse_lines(lines, parse))
+                if stats is not None:
+                    stats.events_parsed += len(events)
+                yield reduce(events)
+            else:
+                yield from lines if parse is None else _parse_lines(lines, parse)
         finally:
             if stats is not None:
                 stats.events_scanned += counters[0]
@@ -593,7 +609,12 @@ def scan_file_lines(
             if stats is not None:
                 stats.events_scanned += scanned
                 stats.bytes_read += nbytes
-            if parse is not None and not parsed:
+            if reduce is not None:
+                reduced, n = items
+                if stats is not None:
+                    stats.events_parsed += n
+                yield reduced
+            elif parse is not None and not parsed:
                 yield from _parse_lines(items, parse)
             else:
                 yield from items
@@ -653,7 +674,7 @@ class _Child:
         self.done_fd = done_fd
         self.collected = False
 
-    def collect(self) -> tuple[list[Any], bool, int, int]:
+    def collect(self) -> tuple[Any, bool, int, int]:
         """(items, parsed?, lines scanned, bytes read) of the range; waits for them."""
         import pickle
 
@@ -667,7 +688,7 @@ class _Child:
         except Exception:
             raise SplError("a dataset scanning process failed") from None
         if result[0] != "ok":
-            raise SplError(str(result[1]))
+            raise SplError(str(result[1]), *result[2:])
         _, items, parsed, scanned, nbytes = result
         return items, parsed, scanned, nbytes
 
@@ -692,6 +713,7 @@ def _fork_scan(
     end: int,
     count: bool,
     parse: _ParseSpec | None,
+    reduce: Reducer | None = None,
 ) -> _Child:
     """Scan ``[start, end)`` in a forked process.
 
@@ -717,10 +739,10 @@ def _fork_scan(
             try:
                 result: tuple[Any, ...] = (
                     "ok",
-                    *_scan_range(path, bgroups, start, end, count, parse),
+                    *_scan_range(path, bgroups, start, end, count, parse, reduce),
                 )
             except SplError as exc:
-                result = ("error", exc.message)
+                result = ("error", exc.message, exc.position, exc.text)
             except BaseException as exc:
                 result = ("error", f"cannot scan dataset {path}: {type(exc).__name__}: {exc}")
             with open(result_fd, "wb", closefd=True) as out:
@@ -751,9 +773,13 @@ def _scan_range(
     end: int,
     count: bool,
     parse: _ParseSpec | None,
-) -> tuple[list[Any], bool, int, int]:
+    reduce: Reducer | None = None,
+) -> tuple[Any, bool, int, int]:
     counters = [0, 0]
     lines = _decode(_iter_range(path, bgroups, start, end, count, counters))
+    if reduce is not None and parse is not None:
+        events = list(_parse_lines(lines, parse))
+        return (reduce(events), len(events)), True, counters[0], counters[1]
     in_worker = parse is not None and PARSE_IN_WORKERS
     items = list(_parse_lines(lines, parse) if in_worker and parse is not None else lines)
     return items, in_worker, counters[0], counters[1]
@@ -900,6 +926,37 @@ def scan_dataset(
         if stats is not None:
             stats.events_parsed += 1
         yield event
+
+
+def reduce_dataset(
+    ds: Dataset,
+    reduce: Reducer,
+    groups: Sequence[tuple[str, ...]] = (),
+    *,
+    now: float | None = None,
+    stats: ScanStats | None = None,
+    fields: Iterable[str] | None = None,
+    workers: int | None = None,
+) -> list[Any]:
+    """``reduce`` applied to the events of each part of a dataset (parts in file order, events
+    as :func:`scan_dataset` yields them): a process scanning a range of a large file reduces
+    its events itself, so that only the (smaller) result is shipped to the caller."""
+    default_time = time.time() if now is None else now
+    plan = None if fields is None else field_plan(f for f in fields if f not in DEFAULT_FIELDS)
+    path = Path(ds.path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+    except OSError as exc:
+        raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
+    fmt = detect_format(ds.sourcetype, head)
+    if fmt == "xml" and not _one_event_per_line(head):  # one part
+        events = list(scan_dataset(ds, groups, now=now, stats=stats, fields=fields))
+        return [reduce(events)]
+    if stats is not None:
+        stats.files += 1
+    spec = (fmt, ds.meta, default_time, plan)
+    return list(scan_file_lines(path, groups, stats, spec, workers, reduce))
 
 
 def _one_event_per_line(head: str) -> bool:

@@ -10,11 +10,15 @@ from typing import Any
 
 from .ast import And, Command, Compare, Or, Pipeline, SearchExpr, Subsearch
 from .errors import SplError
-from .events import DEFAULT_FIELDS, Dataset, ScanStats, scan_dataset
+from .events import DEFAULT_FIELDS, Dataset, Reducer, ScanStats, reduce_dataset, scan_dataset
 from .lookups import LookupResolver, LookupTable
 from .matching import compile_search, metadata_filter, required_fragments
 
 Event = dict[str, Any]
+
+#: let the processes scanning datasets compute a following ``stats`` partially (see
+#: :func:`partial_stats_split`); the results are the same either way
+PARTIAL_STATS = True
 
 
 class EventSource:
@@ -65,6 +69,20 @@ class DatasetSource(EventSource):
                 continue
             yield from scan_dataset(ds, groups, now=ctx.now, stats=ctx.stats, fields=fields)
 
+    def reduce(self, expr: SearchExpr | None, ctx: Context, reduce: Reducer) -> list[Any]:
+        """``reduce`` of the events (in file order) of each part of the datasets the search
+        selects, parts in the order :meth:`events` reads them (see :func:`reduce_dataset`)."""
+        fields = ctx.needed_fields
+        meta_preds = [compile_search(t, ctx) for t in metadata_filter(expr)]
+        groups = required_fragments(expr)
+        parts: list[Any] = []
+        for ds in self.datasets:
+            if all(p(ds.meta) for p in meta_preds):
+                parts.extend(
+                    reduce_dataset(ds, reduce, groups, now=ctx.now, stats=ctx.stats, fields=fields)
+                )
+        return parts
+
 
 def _time_key(event: Event) -> float:
     t = event.get("_time")
@@ -90,12 +108,22 @@ def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
     if not pipeline.commands:
         return iter(())
     first = pipeline.commands[0]
-    stream: Iterator[Event]
+    stream: Iterator[Event] | None = None
+    rest = pipeline.commands[1:]
     if first.command_name == "search":
         expr = getattr(first, "expr", None)
         ctx.needed_fields = needed_fields(pipeline)
-        stream = ctx.source.events(expr, ctx) if ctx.source is not None else iter(())
-        stream = first.execute(stream, ctx)
+        if PARTIAL_STATS and isinstance(ctx.source, DatasetSource):
+            split = partial_stats_split(pipeline)
+            if split is not None:
+                stats_cmd, after = pipeline.commands[split], pipeline.commands[split + 1 :]
+                rename = _rename_in_place(stats_cmd, after[0]) if after else None
+                stream = _partial_stats(pipeline.commands[:split], stats_cmd, ctx, rename)
+                if stream is not None:
+                    rest = after[1:] if rename is not None else after
+        if stream is None:
+            stream = ctx.source.events(expr, ctx) if ctx.source is not None else iter(())
+            stream = first.execute(stream, ctx)
     elif _starts_pipeline(first):
         stream = first.execute(iter(()), ctx)
     else:
@@ -104,9 +132,135 @@ def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
             first.pos,
             ctx.text,
         )
-    for cmd in pipeline.commands[1:]:
+    for cmd in rest:
         stream = cmd.execute(stream, ctx)
     return stream
+
+
+# ----------------------------------------------------------------------------- partial stats
+def partial_stats_split(pipeline: Pipeline) -> int | None:
+    """The index of the ``stats`` that the processes scanning a dataset can partially compute
+    (each over its part of the events, the parts then merged), or ``None``.
+
+    The commands before it must give the same results for each event whatever the other
+    events (``search`` without subsearches, ``fillnull`` of named fields), except that a
+    ``fillnull`` of all fields may come last; the ``stats`` must merge exactly (see
+    :meth:`StatsCommand.mergeable`)."""
+    from .commands.fields import FillnullCommand
+    from .commands.search import SearchCommand
+    from .commands.stats import StatsCommand
+
+    commands = pipeline.commands
+    for i, cmd in enumerate(commands):
+        if type(cmd) is StatsCommand:
+            return i if i > 0 and cmd.mergeable() else None
+        if type(cmd) is SearchCommand and not _has_subsearch(cmd.expr):
+            continue
+        if type(cmd) is FillnullCommand and i > 0:
+            nxt = commands[i + 1] if i + 1 < len(commands) else None
+            if cmd.fields or type(nxt) is StatsCommand:
+                continue
+        return None
+    return None
+
+
+def _fill(events: list[Event], fields: Iterable[str], value: str) -> None:
+    """Fill ``fields`` of the events like ``fillnull`` does (when missing, null or empty)."""
+    names = tuple(fields)
+    for e in events:
+        if all(map(e.get, names)):  # the usual case: all set
+            continue
+        for f in names:
+            v = e.get(f)
+            if v is None or (not v and (v == "" or v == [])):
+                e[f] = value
+
+
+def _has_subsearch(value: Any) -> bool:
+    if isinstance(value, Subsearch):
+        return True
+    if isinstance(value, tuple | list):
+        return any(_has_subsearch(v) for v in value)
+    if isinstance(value, SearchExpr):
+        return any(_has_subsearch(v) for v in vars(value).values())
+    return False
+
+
+def _rename_in_place(stats_cmd: Command, cmd: Command) -> dict[str, str] | None:
+    """Old name -> new name when ``cmd`` is a ``rename`` that ``stats_cmd`` can do itself by
+    naming its fields so (see :meth:`RenameCommand.in_place`)."""
+    from .commands.fields import RenameCommand
+    from .commands.stats import StatsCommand
+
+    if type(cmd) is not RenameCommand or not isinstance(stats_cmd, StatsCommand):
+        return None
+    layouts = stats_cmd.layouts()
+    return None if layouts is None else cmd.in_place(layouts)
+
+
+def _partial_stats(
+    before: Sequence[Command],
+    stats_cmd: Command,
+    ctx: Context,
+    rename: dict[str, str] | None = None,
+) -> Iterator[Event] | None:
+    """The results of ``stats_cmd`` over the events of ``before`` (the first search, of a
+    :class:`DatasetSource`, and commands allowed by :func:`partial_stats_split`), aggregated
+    part by part by the processes scanning the datasets; ``None`` when this cannot give the
+    results of the whole pipeline exactly (the caller then runs it as usual).  ``rename``: name
+    the result fields so (see :func:`_rename_in_place`)."""
+    from .commands.fields import FillnullCommand
+    from .commands.stats import StatsCommand
+
+    source = ctx.source
+    if not isinstance(source, DatasetSource) or not isinstance(stats_cmd, StatsCommand):
+        return None
+    last = before[-1]
+    fill = last if isinstance(last, FillnullCommand) and not last.fields else None
+    streaming = before[:-1] if fill is not None else before
+    needed = stats_cmd.input_fields(None) or set()  # the only fields the stats reads
+    ordered = source.newest_first
+
+    def reduce(events: list[Event]) -> tuple[Any, ...]:
+        if ordered:
+            if any(t != t for t in map(_time_key, events)):  # NaN: no order to merge by
+                return ("rescan",)
+            events.sort(key=_time_key, reverse=True)  # this part's events in search order
+        stream: Iterator[Event] = iter(events)
+        for cmd in streaming:
+            stream = cmd.execute(stream, ctx)
+        if fill is None:
+            return ("groups", stats_cmd.partial(stream, ctx, ordered))
+        kept = list(stream)
+        present = {f for f in needed if any(f in e for e in kept)}
+        if present == needed:
+            # every field the stats reads is filled (when empty) in all parts, as here; the
+            # other fields of the events do not matter
+            _fill(kept, needed, fill.value)
+            return ("groups", stats_cmd.partial(kept, ctx, ordered))
+        return ("events", kept, present)
+
+    stats = ctx.stats
+    counters = (stats.events_scanned, stats.events_parsed, stats.bytes_read, stats.files)
+    parts = source.reduce(getattr(before[0], "expr", None), ctx, reduce)
+    if any(p[0] == "rescan" for p in parts):
+        (stats.events_scanned, stats.events_parsed, stats.bytes_read, stats.files) = counters
+        return None
+    # fillnull fills the needed fields that some event has: all of them when a part could
+    # aggregate (it had them all), else those of the parts that shipped their events
+    filled = set(needed) if any(p[0] == "groups" for p in parts) else set()
+    for p in parts:
+        if p[0] == "events":
+            filled |= p[2]
+    partials: list[list[Any]] = []
+    for p in parts:
+        if p[0] == "groups":
+            partials.append(p[1])
+            continue
+        assert fill is not None
+        _fill(p[1], filled, fill.value)
+        partials.append(stats_cmd.partial(p[1], ctx, ordered))
+    return stats_cmd.merge(partials, ctx, rename)
 
 
 def _starts_pipeline(cmd: Command) -> bool:

@@ -70,7 +70,10 @@ class Parser:
         return tok
 
     def at_command_end(self) -> bool:
-        return self.peek(S).kind in (Kind.PIPE, Kind.RBRACKET, Kind.EOF)
+        # Look at the next character only: lexing a whole token here, in either mode, could
+        # misread what follows (a '"' inside an eval-mode 'quoted field name', say).
+        pos = skip_space(self.text, self.pos)
+        return pos >= len(self.text) or self.text[pos] in "|]"
 
     def accept_word(self, *words: str) -> Token | None:
         tok = self.peek(S)

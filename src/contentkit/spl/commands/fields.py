@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -164,7 +164,7 @@ class RenameCommand(Command):
             out = [dst if f == src else f for f in out if f != dst or f == src]
         return out
 
-    def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+    def _plans(self) -> list[tuple[str, str, re.Pattern[str] | None]]:
         plans: list[tuple[str, str, re.Pattern[str] | None]] = []
         for src, dst in self.pairs:
             if "*" in src:
@@ -172,6 +172,25 @@ class RenameCommand(Command):
                 plans.append((src, dst, pattern))
             else:
                 plans.append((src, dst, None))
+        return plans
+
+    def in_place(self, layouts: Iterable[tuple[str, ...]]) -> dict[str, str] | None:
+        """Old name -> new name when renaming events whose keys are any of ``layouts`` only
+        changes names (every key keeps its position, none is dropped) and the same way for all
+        layouts; else ``None``.  A command making such events can then name its fields so."""
+        plans = self._plans()
+        names: dict[str, str] = {}
+        for layout in layouts:
+            probe = _renamed({k: k for k in layout}, plans)  # new name -> old name
+            if tuple(probe.values()) != layout:
+                return None
+            for new, old in probe.items():
+                if names.setdefault(old, new) != new:
+                    return None
+        return names
+
+    def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        plans = self._plans()
         # the renaming depends only on the field names: work it out once per layout of keys
         layouts: dict[tuple[str, ...], tuple[tuple[str, str], ...] | None] = {}
         for e in events:
@@ -461,6 +480,9 @@ class SortCommand(Command):
                 parts.append(k)
             elif i == 0 and k.isdigit():
                 parts.append(quote(k))  # not to be read back as the limit
+            elif k.lstrip("+-").lower() in ("d", "desc"):
+                # a field called d or desc: quoted, not to be read back as "descending"
+                parts.append(k[: len(k) - len(k.lstrip("+-"))] + quote(k.lstrip("+-")))
             else:
                 parts.append(search_word(k))
         return " ".join(parts)

@@ -34,6 +34,19 @@ class Agg:
     def result(self) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def partial(self) -> Any:  # pragma: no cover - interface
+        """The state, picklable, for :meth:`absorb` (aggregations that merge exactly)."""
+        raise NotImplementedError
+
+    def absorb(self, partial: Any) -> None:  # pragma: no cover - interface
+        """Add the :meth:`partial` state of the same aggregation over other events."""
+        raise NotImplementedError
+
+    @staticmethod
+    def final(partial: Any) -> Any:  # pragma: no cover - interface
+        """The :meth:`result` of an aggregation whose :meth:`partial` state this is."""
+        raise NotImplementedError
+
 
 class Count(Agg):
     def __init__(self) -> None:
@@ -44,6 +57,16 @@ class Count(Agg):
 
     def result(self) -> Any:
         return self.n
+
+    def partial(self) -> Any:
+        return self.n
+
+    def absorb(self, partial: Any) -> None:
+        self.n += partial
+
+    @staticmethod
+    def final(partial: Any) -> Any:
+        return partial
 
 
 class DistinctCount(Agg):
@@ -57,6 +80,16 @@ class DistinctCount(Agg):
     def result(self) -> Any:
         return len(self.seen)
 
+    def partial(self) -> Any:
+        return self.seen
+
+    def absorb(self, partial: Any) -> None:
+        self.seen |= partial
+
+    @staticmethod
+    def final(partial: Any) -> Any:
+        return len(partial)
+
 
 class Values(Agg):
     def __init__(self) -> None:
@@ -68,10 +101,22 @@ class Values(Agg):
             seen.setdefault(v if type(v) is str else to_str(v), v)
 
     def result(self) -> Any:
-        if len(self.seen) == 1:
-            return next(iter(self.seen))
+        return self.final(self.seen)
+
+    def partial(self) -> Any:
+        return self.seen
+
+    def absorb(self, partial: Any) -> None:
+        seen = self.seen
+        for k, v in partial.items():
+            seen.setdefault(k, v)
+
+    @staticmethod
+    def final(partial: Any) -> Any:
+        if len(partial) == 1:
+            return next(iter(partial))
         # code point order is UTF-8 byte order (also for lone surrogates, "surrogatepass")
-        return normalize(sorted(self.seen))
+        return normalize(sorted(partial))
 
 
 class ListAgg(Agg):
@@ -510,6 +555,13 @@ class StatsCommand(Command):
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
         g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        yield from self._rows(g, self._groups(g, events))
+
+    def _groups(
+        self, g: _Grouper, events: Iterable[Event], firsts: list[Event] | None = None
+    ) -> dict[tuple[str, ...], tuple[tuple[Any, ...], list[Agg]]]:
+        """The groups (key as a string tuple -> key as first seen, states) in order of first
+        appearance; ``firsts`` receives the event each group first appeared in."""
         groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Agg]]] = {}
         keys, new_state, getters = g.keys, g.new_state, g.getters
         by = self.by
@@ -520,6 +572,8 @@ class StatsCommand(Command):
                     entry = groups.get(key)
                     if entry is None:
                         entry = groups[key] = (key, new_state())
+                        if firsts is not None:
+                            firsts.append(e)
                     for agg, get in zip(entry[1], getters):  # noqa: B905 - as long
                         agg.add(get(e), e)
                     continue
@@ -528,19 +582,118 @@ class StatsCommand(Command):
                 entry = groups.get(k)
                 if entry is None:
                     entry = groups[k] = (key, new_state())
+                    if firsts is not None:
+                        firsts.append(e)
                 for agg, get in zip(entry[1], getters):  # noqa: B905 - as long (new_state)
                     agg.add(get(e), e)
+        return groups
+
+    def _rows(
+        self, g: _Grouper, groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Agg]]]
+    ) -> Iterator[Event]:
         if not groups and not self.by:
             groups[()] = ((), g.new_state())
         by, names = self.by, g.names
         for k in _sorted_keys(groups):
             key, state = groups[k]
+            yield _row(by, key, names, state)
+
+    # partial aggregation: parts of the events are aggregated separately (e.g. by the processes
+    # scanning parts of a file), then the parts are merged
+
+    def mergeable(self) -> bool:
+        """Whether :meth:`partial` / :meth:`merge` apply: every aggregation merges exactly
+        whatever the order of the events (count, dc, values of fields)."""
+        return all(a.expr is None and a.func in _MERGEABLE for a in self.aggregations)
+
+    def partial(self, events: Iterable[Event], ctx: Context, order: bool = True) -> list[Any]:
+        """The partial aggregation of a part of the events (in their order), picklable: per
+        group (string key, key as first seen, time of its first event, states).  ``order``:
+        the events are newest first (groups then merge by the time of their first events)."""
+        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        firsts: list[Event] = []
+        groups = self._groups(g, events, firsts)
+        return [
+            (k, key, _event_time(first) if order else 0.0, [a.partial() for a in state])
+            for (k, (key, state)), first in zip(groups.items(), firsts, strict=True)
+        ]
+
+    def layouts(self) -> list[tuple[str, ...]] | None:
+        """The possible field names of the result rows, in order (an aggregation without a
+        value is left out), when there are few (``None``: too many, or a name repeats)."""
+        names = [a.output_name for a in self.aggregations]
+        if len(set(self.by) | set(names)) != len(self.by) + len(names) or len(names) > 6:
+            return None
+        return [
+            self.by + tuple(n for i, n in enumerate(names) if mask >> i & 1)
+            for mask in range(1 << len(names))
+        ]
+
+    def merge(
+        self, parts: Iterable[list[Any]], ctx: Context, rename: dict[str, str] | None = None
+    ) -> Iterator[Event]:
+        """The results of the events whose parts (in event order) were aggregated by
+        :meth:`partial`: identical to :meth:`execute` over all the events (with the fields
+        named by ``rename`` (old -> new), see :meth:`RenameCommand.in_place`).
+
+        The events of all parts in order, newest first, would be the events of each part merged
+        by time (ties: earlier parts first); a group first appears with its first event."""
+        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        entries = [
+            (-t, part_no, i, k, key, states)
+            for part_no, part in enumerate(parts)
+            for i, (k, key, t, states) in enumerate(part)
+        ]
+        entries.sort(key=_entry_order)
+        # string key -> (key as first seen, partial states of all its parts' events)
+        groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Any]]] = {}
+        for _, _, _, k, key, states in entries:
+            entry = groups.get(k)
+            if entry is None:  # usually the only part with the group
+                groups[k] = (key, states)
+                continue
+            merged = g.new_state()
+            for agg, p, q in zip(merged, entry[1], states):  # noqa: B905 - as long
+                agg.absorb(p)
+                agg.absorb(q)
+            groups[k] = (entry[0], [agg.partial() for agg in merged])
+        if not groups and not self.by:
+            groups[()] = ((), [agg.partial() for agg in g.new_state()])
+        by, names = self.by, g.names
+        if rename:
+            by = tuple(rename.get(b, b) for b in by)
+            names = [rename.get(n, n) for n in names]
+        finals = [type(agg).final for agg in g.new_state()]
+        for k in _sorted_keys(groups):
+            key, states = groups[k]
             row: dict[str, Any] = dict(zip(by, key, strict=True))
-            for name, agg in zip(names, state, strict=True):
-                v = agg.result()
+            for name, final, p in zip(names, finals, states):  # noqa: B905 - as long
+                v = final(p)
                 if v is not None:
                     row[name] = v
             yield row
+
+
+def _row(by: tuple[str, ...], key: tuple[Any, ...], names: list[str], state: list[Agg]) -> Event:
+    row: dict[str, Any] = dict(zip(by, key, strict=True))
+    for name, agg in zip(names, state, strict=True):
+        v = agg.result()
+        if v is not None:
+            row[name] = v
+    return row
+
+
+def _entry_order(entry: tuple[Any, ...]) -> tuple[Any, ...]:
+    return entry[:3]
+
+
+#: aggregation functions whose partial states merge exactly (see :meth:`Agg.absorb`)
+_MERGEABLE = frozenset({"count", "c", "dc", "distinct_count", "estdc", "values"})
+
+
+def _event_time(event: Event) -> float:
+    t = event.get("_time")
+    return float(t) if isinstance(t, int | float) else 0.0
 
 
 def _sorted_keys(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
