@@ -304,7 +304,7 @@ def _rename(fields: set[str], args: str) -> set[str]:
     tokens = [_unquote(t) for t in _WORD.findall(args)]
     pairs = []
     i = 0
-    while i + 2 < len(tokens) + 0 and i + 2 <= len(tokens) - 1:
+    while i + 2 < len(tokens):
         if tokens[i + 1].lower() == "as":
             pairs.append((tokens[i], tokens[i + 2]))
             i += 3

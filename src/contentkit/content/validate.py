@@ -48,7 +48,6 @@ class Report:
 @dataclass
 class _Doc:
     source: layout.SourceFile
-    raw: bytes
     data: Any = None
 
 
@@ -164,7 +163,7 @@ def _model(result: _FileResult) -> tuple[Any, list[Problem]]:
     """Build the model object of a schema-valid document."""
     source = result.source
     data = result.data if result.data is not None else marshal.loads(result.packed or b"N")
-    doc = _Doc(source, b"", data)
+    doc = _Doc(source, data)
     try:
         return _BUILDERS[source.kind](doc), []
     except (KeyError, TypeError, ValueError) as exc:  # a schema gap; never a traceback

@@ -33,6 +33,13 @@ LAYER_FILE = "attack_navigator_layer.json"
 # below this many detections, worker processes cost more than they save
 PARALLEL_MIN_DETECTIONS = 300
 _ALL = 1 << 30  # a task size that means "everything in one task"
+# page kind -> (the Site attribute listing its objects, the page builder, the output folder)
+_PAGES: dict[str, tuple[str, Any, str]] = {
+    "detection": ("detections", pages.detection_page, "detections"),
+    "story": ("story_list", pages.story_page, "stories"),
+    "data_source": ("data_source_list", pages.data_source_page, "data_sources"),
+    "macro": ("macro_list", pages.macro_page, "macros"),
+}
 
 Progress = Callable[[str], None]
 
@@ -128,22 +135,11 @@ class _Writer:
         kind, start, stop = task
         before = self.files
         site = self.site
-        if kind == "detection":
-            for det in site.detections[start:stop]:
-                context = pages.detection_page(site, det)
-                self.page(kind, f"detections/{context['slug']}", context)
-        elif kind == "story":
-            for story in site.story_list[start:stop]:
-                context = pages.story_page(site, story)
-                self.page(kind, f"stories/{context['slug']}", context)
-        elif kind == "data_source":
-            for ds in site.data_source_list[start:stop]:
-                context = pages.data_source_page(site, ds)
-                self.page(kind, f"data_sources/{context['slug']}", context)
-        elif kind == "macro":
-            for macro in site.macro_list[start:stop]:
-                context = pages.macro_page(site, macro)
-                self.page(kind, f"macros/{context['slug']}", context)
+        if kind in _PAGES:
+            items, make_page, folder = _PAGES[kind]
+            for obj in getattr(site, items)[start:stop]:
+                context = make_page(site, obj)
+                self.page(kind, f"{folder}/{context['slug']}", context)
         elif kind == "lists":
             self.lists()
         elif kind == "index":

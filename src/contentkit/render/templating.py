@@ -208,16 +208,6 @@ def write_conf(template: str, path: Path, **context: Any) -> int:
     return verifier.stanzas
 
 
-def render_conf(template: str, **context: Any) -> tuple[str, int]:
-    """Render a conf template to text (verified as `write_conf` does); text and stanza count."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "out.conf"
-        count = write_conf(template, target, **context)
-        return target.read_text(encoding="utf-8"), count
-
-
 def render_text(template: str, **context: Any) -> str:
     """Render a template that is not a conf file (XML, JSON, Markdown)."""
     text: str = environment().get_template(template).render(**context)
