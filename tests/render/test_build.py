@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from contentkit.conf.conffile import read_conf_file
 from contentkit.content.validate import validate
 from contentkit.render.build import BuildError, build
-from contentkit.render.conffile import read_conf_file
 from contentkit.render.package import tarball_listing
 
 DET = "detections/cloud/kubernetes_daemonset_deployed.yml"

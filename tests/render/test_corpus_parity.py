@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from contentkit.conf.conffile import read_conf_file
 from contentkit.content.validate import validate
 from contentkit.render.build import build
-from contentkit.render.conffile import read_conf_file
 from tests.conftest import CORPUS_5, REFERENCE, need
 
 pytestmark = pytest.mark.corpus

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from contentkit.conf.conffile import read_conf, read_conf_file, verify_roundtrip, write_conf
 from contentkit.render.appdiff import diff_apps
-from contentkit.render.conffile import read_conf, read_conf_file, verify_roundtrip, write_conf
 from contentkit.render.package import make_tarball, tarball_listing
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from contentkit.render.conffile import ConfError, ConfFile, read_conf
+from contentkit.conf.conffile import ConfError, ConfFile, read_conf
 
 __all__ = [
     "AppDiff",

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from contentkit.render.conffile import ConfError, read_conf_file
+from contentkit.conf.conffile import ConfError, read_conf_file
 
 __all__ = [
     "PackageError",

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from contentkit.render.conffile import Stanza, format_setting, normalize_value
+from contentkit.conf.conffile import Stanza, format_setting, normalize_value
 
 
 class RenderError(Exception):
@@ -130,7 +130,7 @@ class _Verifier:
             start = at + 2
 
     def _check(self, text: str) -> None:
-        from contentkit.render.conffile import ConfFile, verify_roundtrip
+        from contentkit.conf.conffile import ConfFile, verify_roundtrip
 
         if not text:
             return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contentkit.render.conffile import (
+from contentkit.conf.conffile import (
     ConfError,
     ConfFile,
     Stanza,
