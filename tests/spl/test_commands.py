@@ -167,8 +167,6 @@ def test_makeresults_is_generating() -> None:
 @pytest.mark.parametrize(
     "search",
     [
-        "| tstats count where index=* by host",
-        "| from datamodel:Endpoint.Processes",
         "| inputlookup x.csv | outputlookup y.csv",
         "| rest /services/server/info",
         "| mstats avg(cpu) where index=m",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from .ast import Pipeline
     from .events import Dataset, ScanStats
+    from .knowledge import Knowledge
     from .lookups import LookupTable
     from .macros import MacroCall, MacroDef
 
@@ -36,6 +37,7 @@ __all__ = [
     "Pipeline",
     "ScanStats",
     "SplError",
+    "datamodels_used",
     "expand",
     "iter_results",
     "macro_calls",
@@ -113,6 +115,7 @@ def iter_results(
     now: float | None = None,
     strict: bool = False,
     stats: ScanStats | None = None,
+    knowledge: Knowledge | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Like :func:`run` but streams the results."""
     from .executor import DatasetSource, EventSource, ListSource, execute, make_context
@@ -129,7 +132,7 @@ def iter_results(
             source = DatasetSource(list(ev))  # type: ignore[arg-type]
         else:
             source = ListSource(ev)
-    ctx = make_context(text, lookups=lookups, now=now, source=source)
+    ctx = make_context(text, lookups=lookups, now=now, source=source, knowledge=knowledge)
     if stats is not None:
         ctx.stats = stats
     try:
@@ -158,10 +161,12 @@ def run(
     now: float | None = None,
     strict: bool = False,
     stats: ScanStats | None = None,
+    knowledge: Knowledge | None = None,
 ) -> list[dict[str, Any]]:
     """Run a search (text, expanded with ``macros`` when it has macro calls, or a parsed
     :class:`Pipeline`) over ``events`` (dicts, or :class:`Dataset` objects) or ``datasets``
-    (files read with search-time extraction and raw-text prefiltering) and return the results."""
+    (files read with search-time extraction and raw-text prefiltering) and return the results.
+    ``knowledge``: search-time knowledge of loaded apps (see :mod:`contentkit.spl.knowledge`)."""
     import gc
 
     # The engine builds many small acyclic containers (events, groups): cyclic garbage
@@ -180,6 +185,7 @@ def run(
                 now=now,
                 strict=strict,
                 stats=stats,
+                knowledge=knowledge,
             )
         )
     finally:
@@ -209,6 +215,18 @@ def output_fields(pipeline: Pipeline) -> list[str] | None:
     from .executor import output_fields as _of
 
     return _of(pipeline)
+
+
+def datamodels_used(pipeline: Pipeline) -> list[str]:
+    """``Model[.Dataset]`` of every data model the pipeline (and its subsearches) reads."""
+    from .executor import iter_commands
+
+    out: list[str] = []
+    for cmd in iter_commands(pipeline):
+        method = getattr(cmd, "datamodels", None)
+        if callable(method):
+            out.extend(m for m in method() if m not in out)
+    return out
 
 
 def unsupported_commands(pipeline: Pipeline) -> list[tuple[str, int]]:

@@ -545,7 +545,10 @@ MAX_WORKERS = 8
 #: parse candidate events in the worker processes (else in the calling process)
 PARSE_IN_WORKERS = True
 
-_ParseSpec = tuple[str, dict[str, str], float, dict[str, Any] | None]
+#: (format, metadata, default time, JSON field plan, search-time enrichment of each event)
+_ParseSpec = tuple[
+    str, dict[str, str], float, dict[str, Any] | None, Callable[[Event], None] | None
+]
 #: reduces the events of one part of a dataset (in file order) to a picklable result
 Reducer = Callable[[list[Event]], Any]
 
@@ -656,12 +659,15 @@ def _line_bounds(path: str, size: int, parts: int) -> list[int]:
 
 
 def _parse_lines(lines: Iterable[str], parse: _ParseSpec) -> Iterator[Event]:
-    fmt, meta, default_time, plan = parse
+    fmt, meta, default_time, plan, enrich = parse
     memo: dict[str, str] = {}
     for line in lines:
         if len(memo) > 100_000:  # mostly distinct values: not worth it
             memo.clear()
-        yield make_event(line, fmt, meta, default_time, plan, memo)
+        event = make_event(line, fmt, meta, default_time, plan, memo)
+        if enrich is not None:
+            enrich(event)
+        yield event
 
 
 class _Child:
@@ -893,10 +899,12 @@ def scan_dataset(
     stats: ScanStats | None = None,
     fields: Iterable[str] | None = None,
     workers: int | None = None,
+    enrich: Callable[[Event], None] | None = None,
 ) -> Iterator[Event]:
     """Events of a dataset; with ``groups`` only raw events containing the fragments are parsed;
     with ``fields`` only those fields are extracted from JSON events (plus the default fields);
-    ``workers``: processes scanning a line-oriented file (default: by file size and CPUs)."""
+    ``workers``: processes scanning a line-oriented file (default: by file size and CPUs);
+    ``enrich``: search-time knowledge applied to each event once made (see ``spl.knowledge``)."""
     default_time = time.time() if now is None else now
     # default fields come from the dataset, never from the event's JSON
     plan = None if fields is None else field_plan(f for f in fields if f not in DEFAULT_FIELDS)
@@ -920,9 +928,13 @@ def scan_dataset(
             if _raw_ok(raw, groups):
                 if stats is not None:
                     stats.events_parsed += 1
-                yield make_event(raw, fmt, meta, default_time)
+                event = make_event(raw, fmt, meta, default_time)
+                if enrich is not None:
+                    enrich(event)
+                yield event
         return
-    for event in scan_file_lines(path, groups, stats, (fmt, meta, default_time, plan), workers):
+    spec = (fmt, meta, default_time, plan, enrich)
+    for event in scan_file_lines(path, groups, stats, spec, workers):
         if stats is not None:
             stats.events_parsed += 1
         yield event
@@ -937,6 +949,7 @@ def reduce_dataset(
     stats: ScanStats | None = None,
     fields: Iterable[str] | None = None,
     workers: int | None = None,
+    enrich: Callable[[Event], None] | None = None,
 ) -> list[Any]:
     """``reduce`` applied to the events of each part of a dataset (parts in file order, events
     as :func:`scan_dataset` yields them): a process scanning a range of a large file reduces
@@ -951,11 +964,11 @@ def reduce_dataset(
         raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
     fmt = detect_format(ds.sourcetype, head)
     if fmt == "xml" and not _one_event_per_line(head):  # one part
-        events = list(scan_dataset(ds, groups, now=now, stats=stats, fields=fields))
+        events = list(scan_dataset(ds, groups, now=now, stats=stats, fields=fields, enrich=enrich))
         return [reduce(events)]
     if stats is not None:
         stats.files += 1
-    spec = (fmt, ds.meta, default_time, plan)
+    spec = (fmt, ds.meta, default_time, plan, enrich)
     return list(scan_file_lines(path, groups, stats, spec, workers, reduce))
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .ast import And, Command, Compare, Or, Pipeline, SearchExpr, Subsearch
 from .errors import SplError
 from .events import DEFAULT_FIELDS, Dataset, Reducer, ScanStats, reduce_dataset, scan_dataset
 from .lookups import LookupResolver, LookupTable
 from .matching import compile_search, metadata_filter, required_fragments
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 Event = dict[str, Any]
 
@@ -35,9 +38,27 @@ class ListSource(EventSource):
         self._events = events if isinstance(events, list | tuple) else list(events)
 
     def events(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
+        knowledge = ctx.knowledge
+        enrichers: dict[tuple[str, str, str], Any] = {}
         for e in self._events:
             ctx.stats.events_scanned += 1
-            yield dict(e)
+            event = dict(e)
+            if knowledge is not None:
+                meta = _meta_key(event)
+                if meta not in enrichers:
+                    enrichers[meta] = knowledge.enricher(*meta, ctx.needed_fields)[0]
+                enrich = enrichers[meta]
+                if enrich is not None:
+                    enrich(event)
+            yield event
+
+
+def _meta_key(event: Event) -> tuple[str, str, str]:
+    return (
+        str(event.get("sourcetype") or ""),
+        str(event.get("source") or ""),
+        str(event.get("host") or ""),
+    )
 
 
 class DatasetSource(EventSource):
@@ -58,29 +79,37 @@ class DatasetSource(EventSource):
         events.sort(key=_time_key, reverse=True)
         return iter(events)
 
-    def _scan(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
+    def _selected(
+        self, expr: SearchExpr | None, ctx: Context
+    ) -> Iterator[tuple[Dataset, list[tuple[str, ...]], dict[str, Any]]]:
+        """The datasets the search's metadata terms select, with the raw-text fragment groups
+        and the keyword arguments (fields to extract, search-time knowledge) to scan each."""
         fields = ctx.needed_fields
-        meta_terms = metadata_filter(expr)
-        meta_preds = [compile_search(t, ctx) for t in meta_terms]
-        groups = required_fragments(expr)
-        for ds in self.datasets:
-            meta = ds.meta
-            if not all(p(meta) for p in meta_preds):
-                continue
-            yield from scan_dataset(ds, groups, now=ctx.now, stats=ctx.stats, fields=fields)
+        meta_preds = [compile_search(t, ctx) for t in metadata_filter(expr)]
+        chosen = [ds for ds in self.datasets if all(p(ds.meta) for p in meta_preds)]
+        knowledge = ctx.knowledge
+        if knowledge is None:
+            groups = required_fragments(expr)
+            for ds in chosen:
+                yield ds, groups, {"fields": fields}
+            return
+        metas = [(ds.sourcetype, ds.meta["source"], ds.host) for ds in chosen]
+        groups = required_fragments(expr, knowledge.raw_unsafe(metas))
+        for ds, meta in zip(chosen, metas, strict=True):
+            enrich, reads = knowledge.enricher(*meta, fields)
+            wanted = None if fields is None else fields | reads
+            yield ds, groups, {"fields": wanted, "enrich": enrich}
+
+    def _scan(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
+        for ds, groups, kwargs in self._selected(expr, ctx):
+            yield from scan_dataset(ds, groups, now=ctx.now, stats=ctx.stats, **kwargs)
 
     def reduce(self, expr: SearchExpr | None, ctx: Context, reduce: Reducer) -> list[Any]:
         """``reduce`` of the events (in file order) of each part of the datasets the search
         selects, parts in the order :meth:`events` reads them (see :func:`reduce_dataset`)."""
-        fields = ctx.needed_fields
-        meta_preds = [compile_search(t, ctx) for t in metadata_filter(expr)]
-        groups = required_fragments(expr)
         parts: list[Any] = []
-        for ds in self.datasets:
-            if all(p(ds.meta) for p in meta_preds):
-                parts.extend(
-                    reduce_dataset(ds, reduce, groups, now=ctx.now, stats=ctx.stats, fields=fields)
-                )
+        for ds, groups, kwargs in self._selected(expr, ctx):
+            parts.extend(reduce_dataset(ds, reduce, groups, now=ctx.now, stats=ctx.stats, **kwargs))
         return parts
 
 
@@ -101,6 +130,8 @@ class Context:
     subsearch_cache: dict[int, list[Event]] = field(default_factory=dict)
     #: fields the source must extract (``None``: all); set by :func:`execute`
     needed_fields: frozenset[str] | None = None
+    #: search-time knowledge of loaded apps (field extractions, event types, tags, data models)
+    knowledge: Knowledge | None = None
 
 
 def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
@@ -111,6 +142,9 @@ def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
     stream: Iterator[Event] | None = None
     rest = pipeline.commands[1:]
     if first.command_name == "search":
+        if ctx.knowledge is not None:
+            pipeline, first = _expand_knowledge_terms(pipeline, ctx)
+            rest = pipeline.commands[1:]
         expr = getattr(first, "expr", None)
         ctx.needed_fields = needed_fields(pipeline)
         if PARTIAL_STATS and isinstance(ctx.source, DatasetSource):
@@ -135,6 +169,22 @@ def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
     for cmd in rest:
         stream = cmd.execute(stream, ctx)
     return stream
+
+
+def _expand_knowledge_terms(pipeline: Pipeline, ctx: Context) -> tuple[Pipeline, Command]:
+    """The pipeline with ``tag=``/``eventtype=`` terms of its first search rewritten into the
+    searches they stand for (see :meth:`Knowledge.expand_search`)."""
+    import dataclasses
+
+    first = pipeline.commands[0]
+    expr = getattr(first, "expr", None)
+    assert ctx.knowledge is not None
+    new = ctx.knowledge.expand_search(expr)
+    if new is expr:
+        return pipeline, first
+    first = dataclasses.replace(first, expr=new)  # type: ignore[call-arg]
+    commands = (first, *pipeline.commands[1:])
+    return dataclasses.replace(pipeline, commands=commands), first
 
 
 # ----------------------------------------------------------------------------- partial stats
@@ -326,13 +376,17 @@ def make_context(
     lookups: Mapping[str, LookupTable] | LookupResolver | None = None,
     now: float | None = None,
     source: EventSource | None = None,
+    knowledge: Knowledge | None = None,
 ) -> Context:
+    if knowledge is not None and not isinstance(lookups, LookupResolver):
+        lookups = {**knowledge.lookups(), **(lookups or {})}  # the repository's own win
     resolver = lookups if isinstance(lookups, LookupResolver) else LookupResolver(lookups)
     return Context(
         text=text,
         now=time.time() if now is None else float(now),
         lookups=resolver,
         source=source,
+        knowledge=knowledge,
     )
 
 

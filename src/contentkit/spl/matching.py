@@ -4,7 +4,7 @@ the literal fragments every matching raw event must contain (the raw-text prefil
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .ast import And, Compare, InList, Not, Or, SearchExpr, Subsearch, Term
@@ -220,40 +220,54 @@ def _fragment(value: str) -> str | None:
     return best.lower() if best else None
 
 
-def required_fragments(expr: SearchExpr | None) -> list[tuple[str, ...]]:
-    """Groups of raw-text fragments: a matching event contains at least one of each group."""
+#: field -> ``None`` (its values need not occur in the raw text) or the literal values it may
+#: take besides pieces of the raw text (see ``spl.knowledge``)
+Unsafe = Mapping[str, "tuple[str, ...] | None"]
+
+
+def required_fragments(
+    expr: SearchExpr | None, unsafe: Unsafe | None = None
+) -> list[tuple[str, ...]]:
+    """Groups of raw-text fragments: a matching event contains at least one of each group.
+    ``unsafe``: fields computed at search time, whose values need not be in the raw text."""
     if expr is None:
         return []
     items = expr.items if isinstance(expr, And) else (expr,)
     groups: list[tuple[str, ...]] = []
     for item in items:
-        g = _alternatives(item)
+        g = _alternatives(item, unsafe or {})
         if g:
             groups.append(g)
     return groups
 
 
-def _alternatives(expr: SearchExpr) -> tuple[str, ...] | None:
+def _field_fragment(name: str, value: str, unsafe: Unsafe) -> str | None:
+    """The fragment of ``name=value`` that the raw text must contain, if any."""
+    low = name.lower()
+    if low in METADATA_FIELDS or low in TIME_MODIFIERS or low.startswith(("_", "tag::")):
+        return None
+    f = _fragment(value)
+    if f is None or name not in unsafe:
+        return f
+    literals = unsafe[name]
+    if literals is None or any(f in lit.lower() for lit in literals):
+        return None
+    return f
+
+
+def _alternatives(expr: SearchExpr, unsafe: Unsafe) -> tuple[str, ...] | None:
     if isinstance(expr, Term):
         f = _fragment(expr.value)
         return (f,) if f else None
     if isinstance(expr, Compare):
-        if (
-            expr.op != "="
-            or expr.field.lower() in METADATA_FIELDS
-            or expr.field.lower() in TIME_MODIFIERS
-        ):
+        if expr.op != "=":
             return None
-        if expr.field.startswith("_"):
-            return None
-        f = _fragment(expr.value)
+        f = _field_fragment(expr.field, expr.value, unsafe)
         return (f,) if f else None
     if isinstance(expr, InList):
-        if expr.field.lower() in METADATA_FIELDS or expr.field.startswith("_"):
-            return None
         out = []
         for v in expr.values:
-            f = _fragment(v)
+            f = _field_fragment(expr.field, v, unsafe)
             if not f:
                 return None
             out.append(f)
@@ -261,7 +275,7 @@ def _alternatives(expr: SearchExpr) -> tuple[str, ...] | None:
     if isinstance(expr, Or):
         alts: list[str] = []
         for i in expr.items:
-            a = _alternatives(i)
+            a = _alternatives(i, unsafe)
             if not a:
                 return None
             alts.extend(a)
@@ -269,7 +283,7 @@ def _alternatives(expr: SearchExpr) -> tuple[str, ...] | None:
     if isinstance(expr, And):
         # any one required group of the conjunction will do
         for i in expr.items:
-            a = _alternatives(i)
+            a = _alternatives(i, unsafe)
             if a:
                 return a
         return None

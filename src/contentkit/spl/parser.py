@@ -218,8 +218,8 @@ class Parser:
             close = self.next(S)
             if close.kind is not Kind.RPAREN:
                 raise self.error("unbalanced parentheses: missing ')'", tok.pos)
-            if inner is None:
-                raise self.error("empty parentheses in search", tok.pos)
+            if inner is None:  # `()`: no constraint (the CIM index macros default to it)
+                return Term("*", pos=tok.pos)
             return inner
         if tok.kind is Kind.LBRACKET:
             return self.parse_subsearch()

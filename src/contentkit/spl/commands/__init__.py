@@ -41,7 +41,17 @@ def register(*names: str) -> Callable[[C], C]:
 def _load() -> None:
     global _LOADED
     if not _LOADED:
-        from . import combine, evaluation, fields, lookup, reshape, search, stats, text  # noqa: F401
+        from . import (  # noqa: F401
+            combine,
+            evaluation,
+            fields,
+            lookup,
+            reshape,
+            search,
+            stats,
+            text,
+            tstats,
+        )
 
         _LOADED = True
 

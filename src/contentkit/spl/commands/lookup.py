@@ -13,6 +13,7 @@ from . import register
 
 if TYPE_CHECKING:
     from ..executor import Context
+    from ..lookups import LookupTable
     from ..parser import Parser
 
 Event = dict[str, Any]
@@ -87,41 +88,54 @@ class LookupCommand(Command):
         in_cols = [a for a, _ in self.inputs]
         outputs = list(self.outputs) or [(c, c) for c in table.columns if c not in in_cols]
         cache: dict[tuple[str, ...], list[dict[str, str]]] = {}
+        inputs = list(self.inputs)
         for e in events:
-            value_lists = [as_list(e.get(ev)) for _, ev in self.inputs]
-            if any(not v for v in value_lists):
-                yield e
-                continue
-            matches: list[dict[str, str]] = []
-            for combo in _combos(value_lists):
-                key = tuple(to_str(v) for v in combo)
-                rows = cache.get(key)
-                if rows is None:
-                    rows = cache[key] = table.match(dict(zip(in_cols, key, strict=True)))
-                matches.extend(rows)
-            if len(matches) < table.min_matches and table.default_match is not None:
-                for _, ev_name in outputs:
-                    if self.mode == "OUTPUT" or e.get(ev_name) is None:
-                        e[ev_name] = table.default_match
-                yield e
-                continue
-            if not matches:
-                if self.mode == "OUTPUT":  # OUTPUT replaces: no match leaves the fields null
-                    for _, ev_name in outputs:
-                        e.pop(ev_name, None)
-                yield e
-                continue
-            for col, ev_name in outputs:
-                if self.mode == "OUTPUTNEW" and e.get(ev_name) is not None:
-                    continue
-                vals = [r.get(col) for r in matches]
-                vals2 = [v for v in vals if v not in (None, "")]
-                value = normalize(vals2)
-                if value is None:
-                    e.pop(ev_name, None)
-                else:
-                    e[ev_name] = value
+            apply_lookup(e, table, inputs, outputs, self.mode, cache)
             yield e
+
+
+def apply_lookup(
+    e: Event,
+    table: LookupTable,
+    inputs: list[tuple[str, str]],
+    outputs: list[tuple[str, str]],
+    mode: str,
+    cache: dict[tuple[str, ...], list[dict[str, str]]],
+) -> None:
+    """Enrich one event from ``table`` (``lookup`` command and automatic ``LOOKUP-``):
+    ``inputs``/``outputs`` are (table column, event field) pairs; ``mode`` is ``OUTPUT`` (replace)
+    or ``OUTPUTNEW`` (fill only missing fields); ``cache`` is shared by the events of one run."""
+    in_cols = [a for a, _ in inputs]
+    value_lists = [as_list(e.get(ev)) for _, ev in inputs]
+    if any(not v for v in value_lists):
+        return
+    matches: list[dict[str, str]] = []
+    for combo in _combos(value_lists):
+        key = tuple(to_str(v) for v in combo)
+        rows = cache.get(key)
+        if rows is None:
+            rows = cache[key] = table.match(dict(zip(in_cols, key, strict=True)))
+        matches.extend(rows)
+    if len(matches) < table.min_matches and table.default_match is not None:
+        for _, ev_name in outputs:
+            if mode == "OUTPUT" or e.get(ev_name) is None:
+                e[ev_name] = table.default_match
+        return
+    if not matches:
+        if mode == "OUTPUT":  # OUTPUT replaces: no match leaves the fields null
+            for _, ev_name in outputs:
+                e.pop(ev_name, None)
+        return
+    for col, ev_name in outputs:
+        if mode == "OUTPUTNEW" and e.get(ev_name) is not None:
+            continue
+        vals = [r.get(col) for r in matches]
+        vals2 = [v for v in vals if v not in (None, "")]
+        value = normalize(vals2)
+        if value is None:
+            e.pop(ev_name, None)
+        else:
+            e[ev_name] = value
 
 
 def _combos(lists: list[list[Any]]) -> list[tuple[Any, ...]]:
