@@ -489,7 +489,15 @@ def index_filters(site: Site, rows: list[dict[str, Any]]) -> dict[str, list[tupl
 
 
 def _status_rank(status: str) -> int:
-    order = ("pass", "fail", "error", "dataset_unavailable", "unsupported", NOT_RUN)
+    order = (
+        "pass",
+        "fail",
+        "error",
+        "app_unavailable",
+        "dataset_unavailable",
+        "unsupported",
+        NOT_RUN,
+    )
     return order.index(status) if status in order else len(order)
 
 

@@ -13,13 +13,22 @@ from typing import Any
 
 NOT_RUN = "not run"
 # worst first: the status a detection shows when its tests disagree
-SEVERITY = ("fail", "error", "dataset_unavailable", "unsupported", "pass", NOT_RUN)
+SEVERITY = (
+    "fail",
+    "error",
+    "app_unavailable",
+    "dataset_unavailable",
+    "unsupported",
+    "pass",
+    NOT_RUN,
+)
 LABELS = {
     "pass": "Passing",
     "fail": "Failing",
     "error": "Error",
     "unsupported": "Unsupported",
     "dataset_unavailable": "Dataset unavailable",
+    "app_unavailable": "App unavailable",
     NOT_RUN: "not run",
 }
 

@@ -15,7 +15,15 @@ from xml.etree import ElementTree as ET
 from contentkit import __version__
 from contentkit.testing.runner import FAILING, PASS, SKIPPED, TestOutcome
 
-VERDICTS = ("pass", "fail", "error", "unsupported", "dataset_unavailable", "skipped")
+VERDICTS = (
+    "pass",
+    "fail",
+    "error",
+    "app_unavailable",
+    "unsupported",
+    "dataset_unavailable",
+    "skipped",
+)
 
 
 def counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
@@ -25,7 +33,15 @@ def counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
 
 def detection_counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
     """Per detection, its worst test verdict."""
-    order = ["fail", "error", "unsupported", "dataset_unavailable", "skipped", "pass"]
+    order = [
+        "fail",
+        "error",
+        "app_unavailable",
+        "unsupported",
+        "dataset_unavailable",
+        "skipped",
+        "pass",
+    ]
     worst: dict[str, str] = {}
     for o in outcomes:
         current = worst.get(o.file)

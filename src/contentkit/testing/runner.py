@@ -20,7 +20,11 @@ from contentkit.testing import judge, schedule
 # Statuses of a unit or integration result. Only "fail" and "error" make `contentkit test` fail.
 PASS, FAIL, ERROR = "pass", "fail", "error"
 UNSUPPORTED, UNAVAILABLE, SKIPPED = "unsupported", "dataset_unavailable", "skipped"
+APP_UNAVAILABLE = "app_unavailable"
 FAILING = {FAIL, ERROR}
+
+#: the app that defines each data model of the Common Information Model
+CIM_APP = "Splunk_SA_CIM"
 
 
 @dataclass
@@ -53,7 +57,7 @@ class TestOutcome:
     @property
     def verdict(self) -> str:
         """The worst of unit and integration, in the order fail > error > unsupported > ..."""
-        order = [FAIL, ERROR, UNSUPPORTED, UNAVAILABLE, SKIPPED, PASS]
+        order = [FAIL, ERROR, APP_UNAVAILABLE, UNSUPPORTED, UNAVAILABLE, SKIPPED, PASS]
         return min((self.unit.status, self.integration.status), key=order.index)
 
     def as_dict(self) -> dict[str, Any]:
@@ -88,10 +92,20 @@ class Engine:
     macros: dict[str, Any] = field(default_factory=dict)
     lookups: dict[str, Any] = field(default_factory=dict)
     target: SearchTarget | None = None  # None: the embedded engine
+    #: search-time knowledge of the loaded apps (``spl.knowledge.Knowledge``), if any
+    knowledge: Any = None
+    #: apps that could not be loaded (``apps.AppUnavailable``), named when a search needs them
+    app_failures: list[Any] = field(default_factory=list)
 
     @classmethod
     def for_content(
-        cls, content: Content, resolver: DatasetResolver, *, scheduled: bool = False
+        cls,
+        content: Content,
+        resolver: DatasetResolver,
+        *,
+        scheduled: bool = False,
+        knowledge_base: Any = None,
+        app_failures: Sequence[Any] = (),
     ) -> Engine:
         from contentkit.spl.lookups import LookupTable
         from contentkit.spl.macros import MacroDef
@@ -102,9 +116,16 @@ class Engine:
         for base in content.baselines:
             name = f"{base.stem}_filter"
             macros[name] = MacroDef(name, "search *", ())
-        macros["drop_dm_object_name(1)"] = MacroDef(
-            "drop_dm_object_name", "rename $field$.* as *", ("field",)
-        )
+        knowledge = None
+        if knowledge_base is not None and not knowledge_base.empty:
+            from contentkit.spl.knowledge import Knowledge
+
+            knowledge = Knowledge(knowledge_base)
+            macros.update(knowledge.macros())  # the repository's own macros win (below)
+        if "drop_dm_object_name(1)" not in macros:  # Splunk_SA_CIM's, when it is not loaded
+            macros["drop_dm_object_name(1)"] = MacroDef(
+                "drop_dm_object_name", "rename $field$.* as *", ("field",)
+            )
         for macro in content.macros:
             macros[macro.key] = MacroDef(macro.name, macro.definition, tuple(macro.arguments))
         lookups: dict[str, Any] = {}
@@ -122,7 +143,42 @@ class Engine:
             )
             lookups[lookup.name] = table
             lookups[lookup.data_file.name] = table
-        return cls(content, resolver, scheduled, macros, lookups)
+        if knowledge is not None:
+            knowledge._extra_macros = dict(macros)  # event types and data models use them too
+            knowledge._extra_lookups = dict(lookups)
+        return cls(
+            content,
+            resolver,
+            scheduled,
+            macros,
+            lookups,
+            knowledge=knowledge,
+            app_failures=list(app_failures),
+        )
+
+    def missing_apps(self, pipeline: Any) -> str | None:
+        """Why the search cannot run for want of an app (a data model no loaded app defines),
+        naming the app and where it was to come from; ``None`` when nothing is missing."""
+        needed = spl.datamodels_used(pipeline)
+        if not needed:
+            return None
+        known = set() if self.knowledge is None else set(self.knowledge.kb.datamodels)
+        known_lower = {k.lower() for k in known}
+        missing = sorted(
+            {m.split(".")[0] for m in needed if m.split(".")[0].lower() not in known_lower}
+        )
+        if not missing:
+            return None
+        failed = [f for f in self.app_failures if getattr(f, "app", "") == CIM_APP]
+        failed = failed or list(self.app_failures)
+        models = ", ".join(missing)
+        if failed:
+            first = failed[0]
+            return f"data model {models} needs app {first.app}: {first.reason} ({first.where})"
+        return (
+            f"data model {models} needs the app that defines it ({CIM_APP} for the CIM "
+            "models): none is loaded (add it to apps: in contentctl.yml or use --app)"
+        )
 
     # ------------------------------------------------------------------------------------------
 
@@ -160,6 +216,12 @@ class Engine:
             return [
                 self._outcome(base, t, stage, Stage(SKIPPED, "unit test did not run"))
                 for t in det.tests
+            ]
+        missing = self.missing_apps(pipeline) if self.target is None else None
+        if missing:
+            stage = Stage(APP_UNAVAILABLE, missing)
+            return [
+                self._outcome(base, t, stage, Stage(APP_UNAVAILABLE, missing)) for t in det.tests
             ]
         unsupported = spl.unsupported_commands(pipeline) if self.target is None else []
         if unsupported:
@@ -218,7 +280,10 @@ class Engine:
             elif self.scheduled:
                 rows, note = self._run_scheduled(pipeline, datasets, sched)
             else:
-                rows, note = spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
+                rows = spl.run(
+                    pipeline, datasets=datasets, lookups=self.lookups, knowledge=self.knowledge
+                )
+                note = ""
         except TargetError as exc:
             stage = Stage(
                 ERROR,
@@ -265,7 +330,10 @@ class Engine:
             )
         times = [float(e["_time"]) for e in events if e.get("_time") is not None]
         if not times:
-            return spl.run(pipeline, events, lookups=self.lookups), "no event timestamps; "
+            return (
+                spl.run(pipeline, events, lookups=self.lookups, knowledge=self.knowledge),
+                "no event timestamps; ",
+            )
         newest, oldest = max(times), min(times)
         run_at = schedule.next_run(sched.cron_schedule, schedule.utc(newest))
         start, end = schedule.window(run_at, sched.earliest_time, sched.latest_time)
@@ -284,7 +352,10 @@ class Engine:
                 f"the schedule's window ({sched.earliest_time} to {sched.latest_time}) sees {len(seen)} of "
                 f"{len(events)} events (the data spans {newest - oldest:.0f} s); "
             )
-        return spl.run(pipeline, seen, lookups=self.lookups, now=run_at.timestamp()), note
+        rows = spl.run(
+            pipeline, seen, lookups=self.lookups, now=run_at.timestamp(), knowledge=self.knowledge
+        )
+        return rows, note
 
     def _integrate(
         self,

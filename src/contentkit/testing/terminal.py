@@ -72,7 +72,15 @@ class Display:
     def summary(self, outcomes: Sequence[TestOutcome], duration: float) -> None:
         tests = counts(outcomes)
         dets = detection_counts(outcomes)
-        names = ("pass", "fail", "error", "unsupported", "dataset_unavailable", "skipped")
+        names = (
+            "pass",
+            "fail",
+            "error",
+            "app_unavailable",
+            "unsupported",
+            "dataset_unavailable",
+            "skipped",
+        )
         if sys.stdout.isatty():
             from rich.console import Console
             from rich.table import Table
