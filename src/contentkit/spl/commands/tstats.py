@@ -10,6 +10,7 @@ the row, as Splunk documents.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -331,13 +332,19 @@ class TstatsCommand(Command):
             rows = datamodel_rows(ctx, self.datamodel, self.pos, where=self.where, wanted=wanted)
         else:
             rows = self._index_rows(ctx)
+        aggregations = self.aggregations
         span = opts.get("span")
         if span is not None:
+            # `_time` is bucketed for BY; the functions still see each event's own time
             rows = _bin_time(rows, span_seconds(span))
+            aggregations = tuple(
+                dataclasses.replace(a, field=_RAW_TIME) if a.field == "_time" else a
+                for a in aggregations
+            )
         fill = opts.get("fillnull_value")
         if fill is not None and self.by:
             rows = _fill_by(rows, self.by, fill)
-        stats = StatsCommand((), self.aggregations, self.by, pos=self.pos)
+        stats = StatsCommand((), aggregations, self.by, pos=self.pos)
         results = stats.execute(rows, ctx)
         if opts.get("append", "f").lower() in ("t", "true", "1"):
             yield from events
@@ -369,10 +376,14 @@ class TstatsCommand(Command):
             ctx.needed_fields = saved
 
 
+_RAW_TIME = "\x00time"
+
+
 def _bin_time(rows: Iterator[Event], seconds: int) -> Iterator[Event]:
     for row in rows:
         t = row.get("_time")
         if isinstance(t, int | float) and not math.isnan(t):
+            row[_RAW_TIME] = t
             row["_time"] = math.floor(t / seconds) * seconds
         yield row
 
