@@ -54,7 +54,9 @@ def _read_conf(path: Path, app: str, warnings: list[str]) -> dict[str, dict[str,
     except ConfError as exc:  # pragma: no cover - the lenient reader with `skipped` never raises
         warnings.append(f"{exc}; file ignored")
         return None
-    warnings.extend(f"{problem}; line ignored" for problem in skipped)
+    for problem in skipped:
+        undecodable = problem.message.startswith("invalid UTF-8")
+        warnings.append(f"{problem}; {'read as U+FFFD' if undecodable else 'line ignored'}")
     return conf.to_dict()
 
 
