@@ -38,6 +38,7 @@ def test_load_apps_merges_what_it_can_and_returns_failures(tmp_path: Path) -> No
         server.close()
     assert [app.name for app in kb.apps] == ["Splunk_SA_demo", "TA_extra", "TA_local"]
     assert kb.apps[0].origin == f"{server.base}/sa.tgz"
+    assert (kb.apps[2].path, kb.apps[2].origin) == (local, "apps/TA_local")
     assert kb.conf("macros")["m"] == {"definition": "sa"}  # Splunk_SA_demo sorts first
     assert kb.lookup_files == {"x.csv": extra / "lookups" / "x.csv"}
     assert [(f.app, f.reason) for f in failures] == [
@@ -46,7 +47,17 @@ def test_load_apps_merges_what_it_can_and_returns_failures(tmp_path: Path) -> No
         ("nowhere", "no such file or folder"),
     ]
     assert failures[0].where == f"{server.base}/gone.tgz"
-    assert local.is_dir()
+    assert kb.warnings == []
+
+
+def test_config_app_whose_folder_has_another_name_is_a_warning(tmp_path: Path) -> None:
+    write_app(tmp_path / "apps", "Real_Name", {"default/app.conf": "[ui]\n"})
+    spec = AppSpec("Config_Name", local_path="apps/Real_Name")
+    kb, failures = load_apps(tmp_path, [spec], cache_dir=tmp_path / "cache")
+    assert failures == [] and [app.name for app in kb.apps] == ["Real_Name"]
+    assert kb.warnings == [
+        "app Config_Name (apps/Real_Name) is the folder Real_Name: Splunk knows it by that name"
+    ]
 
 
 def test_package_exports_are_lazy_but_complete() -> None:

@@ -36,7 +36,9 @@ def load_apps(
         offline=offline,
         unpack_dir=unpack_dir,
     )
+    configured = set(specs_from_config)
     specs = [*specs_from_config, *(AppSpec.from_path(path) for path in extra_paths)]
+    renamed: list[str] = []
     folders: list[Path] = []
     origins: dict[Path, str] = {}
     failures: list[AppUnavailable] = []
@@ -47,5 +49,13 @@ def load_apps(
             failures.append(exc)
             continue
         folders.append(folder)
-        origins.setdefault(folder, spec.hardcoded_path or spec.local_path or str(folder))
-    return load_knowledge(folders, origins=origins), failures
+        where = spec.hardcoded_path or spec.local_path or str(folder)
+        origins.setdefault(folder, where)
+        if spec in configured and folder.name != spec.appid:
+            renamed.append(
+                f"app {spec.appid} ({where}) is the folder {folder.name}: Splunk knows it by "
+                "that name"
+            )
+    kb = load_knowledge(folders, origins=origins)
+    kb.warnings[:0] = renamed
+    return kb, failures
