@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import tarfile
 from pathlib import Path
 
@@ -128,3 +129,18 @@ def test_leftover_partial_entry_is_replaced(tmp_path: Path) -> None:
 def test_package_names() -> None:
     assert is_package_name("a.tgz") and is_package_name("A.TAR.GZ") and is_package_name("x.spl")
     assert not is_package_name("a.zip") and not is_package_name("folder")
+
+
+def test_multi_member_gzip_is_read_whole(tmp_path: Path) -> None:
+    # gzip allows several members back to back (some packagers write them); all count
+    app = write_app(
+        tmp_path / "src", "TA_multi", {"default/a.conf": "[a]\n", "lookups/b.csv": "x\n" * 400}
+    )
+    plain = tmp_path / "plain.tar"
+    with tarfile.open(plain, "w") as tar:
+        tar.add(app, arcname="TA_multi")
+    data = plain.read_bytes()
+    package = tmp_path / "multi.tgz"
+    package.write_bytes(gzip.compress(data[:1024]) + gzip.compress(data[1024:]))
+    folder = unpack_app(package, tmp_path / "u")
+    assert (folder / "lookups" / "b.csv").read_text() == "x\n" * 400

@@ -156,7 +156,7 @@ def _extract(package: Path, target: Path, *, max_bytes: int, max_members: int) -
     tops: set[str] = set()
     top_is_dir: dict[str, bool] = {}
     try:
-        with tarfile.open(package, mode="r|*") as archive:
+        with tarfile.open(package, mode="r:*") as archive:
             for member in archive:
                 count += 1
                 if count > max_members:
