@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contentkit import apps
 from contentkit.apps import AppSpec, load_apps
 
@@ -63,3 +65,31 @@ def test_config_app_whose_folder_has_another_name_is_a_warning(tmp_path: Path) -
 def test_package_exports_are_lazy_but_complete() -> None:
     for name in apps.__all__:
         assert getattr(apps, name) is not None
+
+
+def test_app_option_takes_the_place_of_the_config_entry(tmp_path: Path) -> None:
+    mine = write_app(
+        tmp_path / "mine", "Splunk_SA_demo", {"default/macros.conf": "[m]\ndefinition = mine\n"}
+    )
+    package = pack_folder(mine, tmp_path / "sa_mine.tgz")
+    spec = AppSpec("Splunk_SA_demo", hardcoded_path="https://apps.example.invalid/sa.tgz")
+    kb, failures = load_apps(tmp_path, [spec], [package], cache_dir=tmp_path / "c", offline=True)
+    assert failures == []  # the URL is neither fetched nor reported
+    assert kb.conf("macros")["m"] == {"definition": "mine"}
+    assert kb.apps[0].origin == str(package)
+    assert kb.warnings == [
+        f"app Splunk_SA_demo: using {kb.apps[0].path} instead of contentctl.yml's entry"
+    ]
+
+
+def test_default_cache_is_the_dataset_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTENTKIT_CACHE", str(tmp_path / "shared-cache"))
+    package = pack_folder(
+        write_app(tmp_path / "src", "TA_c", {"default/app.conf": "[ui]\n"}), tmp_path / "c.tgz"
+    )
+    kb, failures = load_apps(tmp_path, [], [package])
+    assert failures == [] and kb.apps[0].path.is_relative_to(
+        tmp_path / "shared-cache" / "unpacked-apps"
+    )

@@ -45,6 +45,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def default_cache_dir(root: Path) -> Path:
+    """The download cache: ``$CONTENTKIT_CACHE``, else ``ROOT/.contentkit-cache/datasets``."""
+    return Path(os.environ.get("CONTENTKIT_CACHE", root / ".contentkit-cache" / "datasets"))
+
+
 def is_url(data: str) -> bool:
     return urlsplit(data).scheme in {"http", "https"}
 
@@ -72,9 +77,7 @@ class DatasetResolver:
         offline: bool = False,
     ) -> DatasetResolver:
         mirrors = tuple((url, (root / folder).resolve()) for url, folder in test_data_caches)
-        cache = cache_dir or Path(
-            os.environ.get("CONTENTKIT_CACHE", root / ".contentkit-cache" / "datasets")
-        )
+        cache = cache_dir or default_cache_dir(root)
         return cls(root=root, cache_dir=cache, mirrors=mirrors, offline=offline)
 
     def resolve(self, data: str, sha256: str | None = None) -> Path:
