@@ -1,4 +1,4 @@
-"""A real app from the shared material: contentctl's build of security_content 5.13.0 (ESCU)."""
+"""Real material from ../shared: the ESCU build as an app, and the apps: list of security_content 5.13.0."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from contentkit.apps.load import load_apps
 from contentkit.apps.reader import load_knowledge
+from contentkit.apps.sources import specs_from_config
 from contentkit.apps.unpack import unpack_app
 from contentkit.conf import read_conf_file
+from contentkit.content.model import config_from
 from contentkit.render.package import make_tarball
 
-from ..conftest import REFERENCE, need
+from ..conftest import CORPUS_5, REFERENCE, need
 
 
 @pytest.mark.corpus
@@ -32,3 +36,17 @@ def test_escu_build_reads_cleanly_from_folder_and_package(tmp_path: Path) -> Non
     from_package = load_knowledge([unpacked])
     assert unpacked.name == "DA-ESS-ContentUpdate"
     assert from_package.confs == from_folder.confs
+
+
+@pytest.mark.corpus
+def test_corpus_apps_offline_are_each_unavailable_by_name_and_url(tmp_path: Path) -> None:
+    root = need(CORPUS_5)
+    doc = yaml.safe_load((root / "contentctl.yml").read_text())
+    specs = specs_from_config(config_from(doc))
+    assert len(specs) == len(doc["apps"]) > 10
+    kb, failures = load_apps(root, specs, cache_dir=tmp_path / "cache", offline=True)
+    assert kb.empty
+    assert [(f.app, f.where, f.reason) for f in failures] == [
+        (entry["appid"], entry["hardcoded_path"], "offline and not cached") for entry in doc["apps"]
+    ]
+    assert "Splunk_SA_CIM" in {f.app for f in failures}
