@@ -200,6 +200,35 @@ def test_garbage_is_an_error_even_when_lenient() -> None:
     assert _error("[a]\nwat\n", strict=False).line == 2
 
 
+def test_lenient_reader_with_skipped_list_records_and_skips_garbage() -> None:
+    skipped: list[ConfError] = []
+    text = "[a]\nk = 1\njust words\n[broken\n = v\nj = 2\n[b]\nz = 0\n"
+    conf = read_conf(text, source="props.conf", strict=False, skipped=skipped)
+    assert conf.to_dict() == {"a": {"k": "1", "j": "2"}, "b": {"z": "0"}}
+    assert [(e.source, e.line) for e in skipped] == [
+        ("props.conf", 3),
+        ("props.conf", 4),
+        ("props.conf", 5),
+    ]
+    assert "not a stanza" in skipped[0].message
+    assert "bad stanza header" in skipped[1].message
+    assert skipped[2].message == "empty key before '='"
+
+
+def test_skipped_list_is_refused_by_the_strict_reader() -> None:
+    with pytest.raises(ValueError, match="lenient"):
+        read_conf("[a]\n", skipped=[])
+
+
+def test_read_conf_file_with_skipped_list_replaces_invalid_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "bad.conf"
+    path.write_bytes(b"[a]\nk = ok\nbad = \xff\n")
+    skipped: list[ConfError] = []
+    conf = read_conf_file(path, strict=False, skipped=skipped)
+    assert conf["a"].values == {"k": "ok", "bad": "\ufffd"}
+    assert [(e.line, e.message) for e in skipped] == [(3, "invalid UTF-8 at byte 17")]
+
+
 def test_lenient_mode_tolerates_duplicates_last_wins() -> None:
     text = "top = 1\n[a]\nk = 1\nj = x\nk = 2\n[b]\nz = 0\n[a]\nj = y\r\nn = a \\  \nb\n"
     conf = read_conf(text, strict=False)

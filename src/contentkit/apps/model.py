@@ -46,13 +46,16 @@ class KnowledgeBase:
     ``confs`` holds the merged ``props``, ``transforms``, ``eventtypes``, ``tags``, ``macros`` and
     ``datamodels`` conf files (keys as in the files).  ``lookup_files`` maps a lookup file name to
     its CSV path (the winning app's).  ``datamodels`` maps a model name to its parsed JSON
-    (``default/data/models/<name>.json``) and ``datamodel_app`` to the app that defines it."""
+    (``default/data/models/<name>.json``) and ``datamodel_app`` to the app that defines it.
+    ``warnings`` lists what was skipped while reading (bad conf lines, data models that are not
+    valid JSON, unreadable files), each naming the app, file and line."""
 
     apps: list[AppInfo] = field(default_factory=list)
     confs: Confs = field(default_factory=dict)
     lookup_files: dict[str, Path] = field(default_factory=dict)
     datamodels: dict[str, dict[str, Any]] = field(default_factory=dict)
     datamodel_app: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def conf(self, name: str) -> dict[str, dict[str, str]]:
         """The merged stanzas of ``<name>.conf`` (empty when no app has one)."""

@@ -19,7 +19,10 @@ after a continuation ``\\`` and a file ending inside a continued value are all :
 The lenient mode (``strict=False``, for third-party files) accepts duplicates (a repeated stanza
 is merged into the first, a repeated key keeps the last value, like Splunk), puts keys before the
 first header into an implicit ``default`` stanza, accepts CRLF, treats ``\\`` followed by blanks
-as a continuation and ends a value dangling at end of file. Garbage lines are errors in both.
+as a continuation and ends a value dangling at end of file. Garbage lines (a bad stanza header,
+a line without ``=``, an empty key) are errors in both, unless the lenient reader is given a
+``skipped`` list: then each such line is recorded there as a :class:`ConfError` and skipped (for
+loading third-party apps, where one bad line must not lose the whole file).
 
 Writer: refuses (``ValueError`` naming stanza and key) anything that would not read back
 identically: ``\\r`` or NUL anywhere, a value line ending in ``\\``, leading blanks on a value's
@@ -297,8 +300,19 @@ def write_conf_file(conf: ConfFile, path: Path) -> None:
 # --------------------------------------------------------------------------- reader
 
 
-def read_conf(text: str, *, source: str = "<string>", strict: bool = True) -> ConfFile:
-    """Parse conf ``text``; raise :class:`ConfError` (file, line, message) on the first error."""
+def read_conf(
+    text: str,
+    *,
+    source: str = "<string>",
+    strict: bool = True,
+    skipped: list[ConfError] | None = None,
+) -> ConfFile:
+    """Parse conf ``text``; raise :class:`ConfError` (file, line, message) on the first error.
+
+    With ``strict=False`` and a ``skipped`` list, garbage lines are appended to ``skipped`` and
+    ignored instead of raising."""
+    if strict and skipped is not None:
+        raise ValueError("skipped lines are only collected by the lenient reader (strict=False)")
     if text.startswith("\ufeff"):
         text = text[1:]
     conf = ConfFile()
@@ -345,7 +359,11 @@ def read_conf(text: str, *, source: str = "<string>", strict: bool = True) -> Co
             continue
         if stripped.startswith("["):
             if not stripped.endswith("]"):
-                raise ConfError(source, lineno, f"bad stanza header {_short(stripped)}")
+                bad = ConfError(source, lineno, f"bad stanza header {_short(stripped)}")
+                if skipped is None:
+                    raise bad
+                skipped.append(bad)
+                continue
             name = stripped[1:-1]
             if not seen_content:
                 conf.header.extend(pending)
@@ -370,13 +388,21 @@ def read_conf(text: str, *, source: str = "<string>", strict: bool = True) -> Co
             seen_content = True
             continue
         if "=" not in stripped:
-            raise ConfError(
+            bad = ConfError(
                 source, lineno, f"not a stanza, key = value or comment: {_short(stripped)}"
             )
+            if skipped is None:
+                raise bad
+            skipped.append(bad)
+            continue
         key_part, value_part = line.split("=", 1)
         key = key_part.strip(_BLANKS)
         if not key:
-            raise ConfError(source, lineno, "empty key before '='")
+            bad = ConfError(source, lineno, "empty key before '='")
+            if skipped is None:
+                raise bad
+            skipped.append(bad)
+            continue
         if current is None:
             if strict:
                 raise ConfError(source, lineno, f"key {key!r} outside any stanza")
@@ -425,16 +451,29 @@ def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-def read_conf_file(path: Path, *, strict: bool = True, source: str | None = None) -> ConfFile:
-    """Read a UTF-8 conf file; undecodable bytes are a :class:`ConfError` at their line."""
+def read_conf_file(
+    path: Path,
+    *,
+    strict: bool = True,
+    source: str | None = None,
+    skipped: list[ConfError] | None = None,
+) -> ConfFile:
+    """Read a UTF-8 conf file; undecodable bytes are a :class:`ConfError` at their line.
+
+    With a ``skipped`` list (lenient reader only) undecodable bytes are replaced by U+FFFD and
+    recorded there, and garbage lines are skipped as in :func:`read_conf`."""
     data = Path(path).read_bytes()
     name = source if source is not None else str(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ConfError(name, line, f"invalid UTF-8 at byte {exc.start}") from None
-    return read_conf(text, source=name, strict=strict)
+        bad = ConfError(name, line, f"invalid UTF-8 at byte {exc.start}")
+        if skipped is None or strict:
+            raise bad from None
+        skipped.append(bad)
+        text = data.decode("utf-8", errors="replace")
+    return read_conf(text, source=name, strict=strict, skipped=skipped)
 
 
 # --------------------------------------------------------------------------- verification

@@ -305,6 +305,8 @@ class AppConfig:
     author_company: str = ""
     test_data_caches: tuple[tuple[str, str], ...] = ()
     mitre_enrichment: str | None = None
+    # the `apps:` list, each entry as sorted (key, value-as-text) pairs (read by contentkit.apps)
+    apps: tuple[tuple[tuple[str, str], ...], ...] = ()
 
 
 @dataclass
@@ -668,4 +670,9 @@ def config_from(doc: dict[str, Any]) -> AppConfig:
             (c["base_url"], c["base_directory_name"]) for c in doc.get("test_data_caches") or []
         ),
         mitre_enrichment=doc.get("mitre_enrichment"),
+        apps=tuple(
+            tuple(sorted((str(k), "" if v is None else str(v)) for k, v in entry.items()))
+            for entry in doc.get("apps") or []
+            if isinstance(entry, dict)
+        ),
     )

@@ -23,7 +23,18 @@ _CHUNK = 1 << 20
 
 
 class DatasetUnavailable(Exception):
-    """The dataset cannot be read; the message says why (and names the URL or path)."""
+    """The dataset cannot be read; the message says why (and names the URL or path).
+
+    ``reason`` is the why alone (for callers that name the thing themselves, as app loading does).
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _unavailable(reason: str, url: str) -> DatasetUnavailable:
+    return DatasetUnavailable(f"dataset unavailable ({reason}): {url}", reason)
 
 
 def sha256_of(path: Path) -> str:
@@ -32,6 +43,11 @@ def sha256_of(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def default_cache_dir(root: Path) -> Path:
+    """The download cache: ``$CONTENTKIT_CACHE``, else ``ROOT/.contentkit-cache/datasets``."""
+    return Path(os.environ.get("CONTENTKIT_CACHE", root / ".contentkit-cache" / "datasets"))
 
 
 def is_url(data: str) -> bool:
@@ -61,9 +77,7 @@ class DatasetResolver:
         offline: bool = False,
     ) -> DatasetResolver:
         mirrors = tuple((url, (root / folder).resolve()) for url, folder in test_data_caches)
-        cache = cache_dir or Path(
-            os.environ.get("CONTENTKIT_CACHE", root / ".contentkit-cache" / "datasets")
-        )
+        cache = cache_dir or default_cache_dir(root)
         return cls(root=root, cache_dir=cache, mirrors=mirrors, offline=offline)
 
     def resolve(self, data: str, sha256: str | None = None) -> Path:
@@ -105,11 +119,11 @@ class DatasetResolver:
                 return target
             target.unlink(missing_ok=True)  # a damaged or stale cache entry: fetch it again
         if self.offline:
-            raise DatasetUnavailable(f"dataset unavailable (offline and not cached): {url}")
+            raise _unavailable("offline and not cached", url)
         host = urlsplit(url).netloc
         with self._lock:
             if host in self._unreachable:
-                raise DatasetUnavailable(f"dataset unavailable ({self._unreachable[host]}): {url}")
+                raise _unavailable(self._unreachable[host], url)
         try:
             digest = self._download(url, target, sha256)
         except DatasetUnavailable:
@@ -118,9 +132,7 @@ class DatasetResolver:
             reason = getattr(exc, "reason", None) or exc.strerror or exc
             with self._lock:
                 self._unreachable[host] = f"cannot reach {host}: {reason}"
-            raise DatasetUnavailable(
-                f"dataset unavailable (cannot reach {host}: {reason}): {url}"
-            ) from None
+            raise _unavailable(f"cannot reach {host}: {reason}", url) from None
         meta.write_text(json.dumps({"url": url, "sha256": digest}))
         return target
 
@@ -134,9 +146,7 @@ class DatasetResolver:
         try:
             response = urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
-            raise DatasetUnavailable(
-                f"dataset unavailable (HTTP {exc.code} {exc.reason}): {url}"
-            ) from None
+            raise _unavailable(f"HTTP {exc.code} {exc.reason}", url) from None
         digest = hashlib.sha256()
         size = 0
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -149,18 +159,16 @@ class DatasetResolver:
                         digest.update(chunk)
                         size += len(chunk)
             except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
-                raise DatasetUnavailable(
-                    f"dataset unavailable (download broke off after {size} bytes: "
-                    f"{type(exc).__name__}): {url}"
+                raise _unavailable(
+                    f"download broke off after {size} bytes: {type(exc).__name__}", url
                 ) from None
             if expected is not None and int(expected) != size:
-                raise DatasetUnavailable(
-                    f"dataset unavailable (corrupt download: {size} of {expected} bytes): {url}"
-                )
+                raise _unavailable(f"corrupt download: {size} of {expected} bytes", url)
             if sha256 and digest.hexdigest() != sha256.lower():
-                raise DatasetUnavailable(
-                    f"dataset unavailable (corrupt download: SHA-256 {digest.hexdigest()[:12]}… "
-                    f"is not the test's {sha256[:12]}…): {url}"
+                raise _unavailable(
+                    f"corrupt download: SHA-256 {digest.hexdigest()[:12]}… "
+                    f"is not the test's {sha256[:12]}…",
+                    url,
                 )
             os.replace(tmp, target)
         except BaseException:
