@@ -307,6 +307,15 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     show_default=True,
     help="json: one result per line; table: aligned columns; csv: with a header row.",
 )
+@click.option(
+    "--app",
+    "app_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A Splunk app (folder, .tgz, .tar.gz or .spl) whose search-time knowledge, macros, "
+    "lookups and data models the searches use; repeatable. Adds to (and replaces by app id) "
+    "the apps: list of contentctl.yml.",
+)
 def search(
     spl: str,
     data: tuple[Path, ...],
@@ -315,11 +324,15 @@ def search(
     host: str,
     content: Path | None,
     fmt: str,
+    app_paths: tuple[Path, ...] = (),
 ) -> None:
     """Run a search over log files with the embedded SPL engine.
 
     Macros (`name` and `name(args)`) and lookups come from --content. Search terms are matched
     against the raw text first, as Splunk's index does, so large files are searched fast.
+    With --app (or apps: in the --content repository's contentctl.yml, local or cached ones),
+    the apps' field extractions, aliases, calculated fields, lookups, event types, tags, macros
+    and data models apply, so `| tstats ... from datamodel=...` searches run too.
 
     \b
     Examples:
@@ -327,23 +340,47 @@ def search(
           --data datasets/kubernetes/kubernetes_audit_daemonset_created.json --sourcetype _json --source kubernetes
       contentkit search '`kube_audit` verb=create | table _time user.username' --content . \\
           --data audit.json --sourcetype _json --source kubernetes --format table
+      contentkit search '| tstats count from datamodel=Endpoint.Processes by Processes.process_name' \\
+          --content . --data datasets/windows/sysmon_office_spawns_shell.log \\
+          --sourcetype XmlWinEventLog --source XmlWinEventLog:Microsoft-Windows-Sysmon/Operational
     """
     from contentkit import spl as engine
-    from contentkit.searching import format_results, load_search_context
+    from contentkit.searching import format_results, load_apps_for, load_search_context
 
     missing = [str(p) for p in data if not p.is_file()]
     if missing:
         _fail_usage(f"no such file: {', '.join(missing)}")
     macros: dict[str, Any] = {}
     lookups: dict[str, Any] = {}
+    knowledge: Any = None
+    kb: Any = None
     if content is not None:
         report = _validated(content, quiet=True)
-        macros, lookups = load_search_context(report.content)
+        kb, failures = load_apps_for(
+            report.content.root, report.content.config, app_paths, offline=True
+        )
+        macros, lookups, knowledge = load_search_context(report.content, kb)
+    else:
+        kb, failures = load_apps_for(Path.cwd(), None, app_paths)
+    for failure in failures:
+        click.echo(f"contentkit: warning: {failure}", err=True)
+    if knowledge is None and kb is not None and not kb.empty:
+        from contentkit.spl.knowledge import Knowledge
+
+        knowledge = Knowledge(kb)
+        macros = {**knowledge.macros(), **macros}
     datasets = [
         engine.Dataset(p, sourcetype=sourcetype, source=source or str(p), host=host) for p in data
     ]
     try:
-        rows = engine.run(spl, datasets=datasets, macros=macros, lookups=lookups, strict=True)
+        rows = engine.run(
+            spl,
+            datasets=datasets,
+            macros=macros,
+            lookups=lookups,
+            strict=True,
+            knowledge=knowledge,
+        )
     except engine.SplError as exc:
         if exc.text is None:
             exc.text = spl
@@ -453,6 +490,15 @@ def _splunk_targets(
     "--token", envvar="SPLUNK_TOKEN", help="Splunk authentication token [env SPLUNK_TOKEN]."
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the targets' TLS certificates.")
+@click.option(
+    "--app",
+    "app_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A Splunk app (folder, .tgz, .tar.gz or .spl) whose search-time knowledge, macros, "
+    "lookups and data models the searches use; repeatable. Adds to (and replaces by app id) "
+    "the apps: list of contentctl.yml.",
+)
 def test_command(
     path: Path,
     detections: tuple[str, ...],
@@ -470,6 +516,7 @@ def test_command(
     password: str | None = None,
     token: str | None = None,
     insecure: bool = False,
+    app_paths: tuple[Path, ...] = (),
 ) -> None:
     """Test detections by replaying their datasets into the embedded SPL engine.
 
@@ -482,9 +529,15 @@ def test_command(
 
     Datasets are repository files or URLs (downloaded once into a cache, or mapped to a local
     folder by test_data_caches in contentctl.yml). One that cannot be had is reported as
-    "dataset_unavailable", a command the engine cannot run as "unsupported": neither passes,
-    neither fails the run. Exit status: 0 no failure, 1 a test failed or errored (or the content
-    does not validate), 2 usage errors.
+    "dataset_unavailable", a command the engine cannot run as "unsupported", a data model that
+    no loaded app defines as "app_unavailable" (naming the app and its URL): none of them
+    passes, none fails the run. Exit status: 0 no failure, 1 a test failed or errored (or the
+    content does not validate), 2 usage errors.
+
+    Splunk apps (the apps: list of contentctl.yml, by local_path or downloaded once from
+    hardcoded_path into the cache, and each --app) give the searches their search-time
+    knowledge: field extractions, aliases, calculated fields, automatic lookups, event types,
+    tags, macros, lookups and CIM data models for `| tstats ... from datamodel=...`.
 
     With --target the searches run on Splunk instances instead (through the Splunk SDK; JOBS
     threads per instance, 4 by default): each test's datasets go into the index
@@ -497,6 +550,8 @@ def test_command(
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
       contentkit test ../security_content --offline --junit junit.xml --json results.json
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
+      contentkit test ../security_content --offline --app Splunk_SA_CIM.tgz \\
+          --app splunk-add-on-for-sysmon_500.tgz -d "Detect HTML Help Spawn Child Process"
     """
     from contentkit.replay.datasets import DatasetResolver
     from contentkit.testing import reports, runner
@@ -520,7 +575,17 @@ def test_command(
     resolver = DatasetResolver.for_content(
         content.root, caches, cache_dir=cache_dir, offline=offline
     )
-    engine = runner.Engine.for_content(content, resolver, scheduled=scheduled)
+    from contentkit.searching import load_apps_for
+
+    kb, app_failures = load_apps_for(
+        content.root, content.config, app_paths, cache_dir=cache_dir, offline=offline
+    )
+    if not quiet:
+        for warning in kb.warnings if kb is not None else ():
+            click.echo(f"contentkit: warning: {warning}", err=True)
+    engine = runner.Engine.for_content(
+        content, resolver, scheduled=scheduled, knowledge_base=kb, app_failures=app_failures
+    )
     splunks = _splunk_targets(targets, install_app, username, password, token, insecure)
     display = Display(total=len(chosen), quiet=quiet)
     with display:

@@ -12,13 +12,40 @@ from typing import Any
 from contentkit.content.model import Content
 
 
-def load_search_context(content: Content) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(macros, lookups) of a repository, with the generated `search *` filter macros."""
+def load_search_context(
+    content: Content, knowledge_base: Any = None
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """(macros, lookups, search-time knowledge or None) of a repository, with the generated
+    `search *` filter macros and the macros and lookups of the apps in ``knowledge_base``."""
     from contentkit.replay.datasets import DatasetResolver
     from contentkit.testing.runner import Engine
 
-    engine = Engine.for_content(content, DatasetResolver.for_content(content.root, offline=True))
-    return engine.macros, engine.lookups
+    engine = Engine.for_content(
+        content,
+        DatasetResolver.for_content(content.root, offline=True),
+        knowledge_base=knowledge_base,
+    )
+    return engine.macros, engine.lookups, engine.knowledge
+
+
+def load_apps_for(
+    root: Any,
+    config: Any,
+    app_paths: Sequence[Any],
+    *,
+    cache_dir: Any = None,
+    offline: bool = False,
+) -> tuple[Any, list[Any]]:
+    """The knowledge base of the apps a repository lists (contentctl.yml ``apps:``) and of the
+    ``--app`` paths, and the apps that could not be had; (None, []) when there are none."""
+    from contentkit.apps.load import load_apps
+    from contentkit.apps.sources import specs_from_config
+
+    specs = specs_from_config(config)
+    if not specs and not app_paths:
+        return None, []
+    mirrors = tuple(config.test_data_caches) if config is not None else ()
+    return load_apps(root, specs, app_paths, cache_dir=cache_dir, offline=offline, mirrors=mirrors)
 
 
 def _cell(value: Any) -> str:
