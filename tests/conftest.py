@@ -30,6 +30,7 @@ PACK_PARTS = (
     "deployments",
     "lookups",
     "datasets",
+    "apps",
     "app_template",
 )
 

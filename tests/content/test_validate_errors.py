@@ -32,7 +32,7 @@ def _line_of(pack: Path, rel: str, needle: str) -> int:
 def test_the_pack_is_clean(pack: Path) -> None:
     report = validate(pack)
     assert report.problems == []
-    assert report.content.counts()["detections"] == 1
+    assert report.content.counts()["detections"] == 3
 
 
 def test_every_kind_of_error_in_one_run(pack: Path) -> None:
@@ -167,7 +167,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes_and_json(pack: Path, tmp_path: Path) -> None:
     ok = _cli("validate", str(pack), cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
-    assert "Loaded 1 detections, 1 stories, 1 macros, 0 lookups, 1 data sources" in ok.stderr
+    assert "Loaded 3 detections, 2 stories, 6 macros, 0 lookups, 3 data sources" in ok.stderr
     _edit(pack, DET, "type: Anomaly", "type: Bogus")
     bad = _cli("validate", str(pack), "--format", "json", cwd=tmp_path)
     assert bad.returncode == 1

@@ -242,6 +242,8 @@ def test_contentkit_test_on_the_server_passes_the_seed_detection(
         ".",
         "--target",
         server.target,
+        "-d",
+        "Kubernetes DaemonSet Deployed",  # data-model searches cannot be scoped on a shared Splunk
         "--install-app",
         str(app),
         "--json",
@@ -253,7 +255,7 @@ def test_contentkit_test_on_the_server_passes_the_seed_detection(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(report.read_text())
-    by_test = {r["test"]: r for r in data["results"]}
+    by_test = {r["test"]: r for r in data["results"]}  # the seed detection's tests only
     positive = by_test["True Positive Test"]
     assert positive["unit"]["status"] == "pass" and positive["unit"]["result_count"] == 2
     assert positive["integration"]["status"] == "pass"
@@ -278,7 +280,9 @@ def test_contentkit_test_on_the_server_passes_the_seed_detection(
     )
     assert refused.returncode == 2
     assert refused.stderr.strip().count("\n") == 0 and "refused the login" in refused.stderr
-    scheduled = _cli("test", ".", "--target", server.target, "--scheduled")
+    scheduled = _cli(
+        "test", ".", "-d", "Kubernetes DaemonSet Deployed", "--target", server.target, "--scheduled"
+    )
     assert scheduled.returncode == 2 and "--scheduled" in scheduled.stderr
 
 
@@ -361,7 +365,8 @@ def test_several_targets_share_the_detections(server: ServerProcess, tmp_path: P
             real = SplunkTarget(settings, index="ck_shared")
             real.prepare()
             targets.append(_Counting(real))
-        detections = list(content.detections) * 6
+        seed = [d for d in content.detections if d.name == "Kubernetes DaemonSet Deployed"]
+        detections = seed * 6
         outcomes = runner.run_all_targets(engine, targets, detections, jobs=2)
     assert len(outcomes) == 12
     assert {o.verdict for o in outcomes} == {"pass"}

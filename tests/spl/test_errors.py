@@ -75,12 +75,20 @@ def test_unknown_command_only_in_strict_mode() -> None:
 
 
 def test_known_but_unimplemented_command_fails_at_run_time() -> None:
+    pipeline = spl.parse("| mstats avg(cpu) where index=metrics by host", strict=True)
+    with pytest.raises(SplError) as info:
+        spl.run(pipeline, [])
+    assert info.value.message == "unsupported command mstats"
+    assert info.value.position == 2
+
+
+def test_data_model_search_without_apps_names_what_is_missing() -> None:
     pipeline = spl.parse(
         "| tstats count from datamodel=Endpoint.Processes by Processes.dest", strict=True
     )
     with pytest.raises(SplError) as info:
         spl.run(pipeline, [])
-    assert info.value.message == "unsupported command tstats"
+    assert info.value.message.startswith("app_unavailable: data model Endpoint needs the app")
     assert info.value.position == 2
 
 

@@ -115,8 +115,14 @@ def test_generic_commands_keep_arguments() -> None:
     pipeline = spl.parse(search.replace("`x` ", "").split(" | `")[0])
     cmd = pipeline.commands[0]
     assert cmd.command_name == "tstats"
-    assert cmd.to_spl().startswith("tstats count from datamodel=Endpoint.Processes where")
-    assert spl.unsupported_commands(pipeline) == [("tstats", 2)]
+    assert cmd.to_spl() == (
+        "tstats count FROM datamodel=Endpoint.Processes WHERE Processes.process_name=cmd.exe "
+        "BY Processes.dest"
+    )
+    assert spl.unsupported_commands(pipeline) == []
+    generic = spl.parse("| mstats avg(cpu) where index=m by host").commands[0]
+    assert generic.to_spl() == "mstats avg(cpu) where index=m by host"
+    assert spl.unsupported_commands(spl.parse("| mstats avg(cpu)")) == [("mstats", 2)]
 
 
 def test_to_spl_round_trip_of_a_realistic_search() -> None:

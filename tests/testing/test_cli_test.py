@@ -17,6 +17,7 @@ import yaml
 
 DET = "detections/cloud/kubernetes_daemonset_deployed.yml"
 POSITIVE = "datasets/kubernetes/kubernetes_audit_daemonset_created.json"
+SEED_NAME = "Kubernetes DaemonSet Deployed"
 
 
 def _run(pack: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
@@ -42,7 +43,7 @@ def _edit(pack: Path, old: str, new: str) -> None:
 def test_seed_detection_passes_unit_integration_and_negative(pack: Path) -> None:
     result, data = _run(pack, "--junit", str(pack / "junit.xml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    by_test = {r["test"]: r for r in data["results"]}
+    by_test = {r["test"]: r for r in data["results"] if r["detection"] == SEED_NAME}
     positive, negative = by_test["True Positive Test"], by_test["No DaemonSet Created"]
     assert positive["unit"]["status"] == "pass" and positive["unit"]["result_count"] == 2
     assert positive["integration"]["status"] == "pass"
@@ -54,13 +55,73 @@ def test_seed_detection_passes_unit_integration_and_negative(pack: Path) -> None
     )
     assert negative["negative"] is True
     assert negative["unit"]["status"] == "pass" and negative["integration"]["status"] == "pass"
-    assert data["counts"]["pass"] == 2 and data["counts"]["fail"] == 0
+    # the pack's three detections, two tests each (the data-model ones through the pack's apps)
+    assert data["counts"]["pass"] == 6 and data["counts"]["fail"] == 0
     suite = ET.parse(pack / "junit.xml").getroot()
-    assert suite.get("tests") == "4" and suite.get("failures") == "0"
+    assert suite.get("tests") == "12" and suite.get("failures") == "0"
     summary = yaml.safe_load((pack / "test_results/summary.yml").read_text())
     assert summary["summary"]["success"] is True
-    assert summary["summary"]["total_pass"] == 1
-    assert summary["tested_detections"][0]["name"] == "Kubernetes DaemonSet Deployed"
+    assert summary["summary"]["total_pass"] == 3
+    assert SEED_NAME in {d["name"] for d in summary["tested_detections"]}
+
+
+DM_DETECTIONS = [
+    (
+        "detections/endpoint/office_application_spawning_windows_shell.yml",
+        "Office Application Spawning Windows Shell",
+        '("winword.exe", "excel.exe"',
+        '("notepad.exe", "excel.exe"',
+        {"dest": "wks-0277.corp.example.com", "user": "CORP\\bob", "process_name": "cmd.exe"},
+    ),
+    (
+        "detections/network/connection_to_common_reverse_shell_port.yml",
+        "Connection to Common Reverse Shell Port",
+        "IN (4444, 1337",
+        "IN (4445, 1337",
+        {"src": "10.0.1.42", "dest": "198.51.100.23", "app": "svc_update.exe"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("file", "name", "old", "new", "fields"), DM_DETECTIONS)
+def test_data_model_detections_pass_and_a_mutant_fails(
+    pack: Path, file: str, name: str, old: str, new: str, fields: dict[str, str]
+) -> None:
+    result, data = _run(pack, "-d", name)
+    assert result.returncode == 0, result.stderr
+    positive = next(r for r in data["results"] if r["test"] == "True Positive Test")
+    assert positive["unit"]["status"] == "pass" and positive["unit"]["result_count"] == 1
+    assert positive["integration"]["status"] == "pass"
+    event = positive["risk_events"][0]
+    for key, value in fields.items():
+        assert value in event["risk_message"], (key, event["risk_message"])
+    path = pack / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    result, data = _run(pack, "-d", name)
+    assert result.returncode == 1
+    positive = next(r for r in data["results"] if r["test"] == "True Positive Test")
+    assert positive["unit"]["status"] == "fail"
+
+
+def test_data_model_detections_without_their_apps_are_app_unavailable(pack: Path) -> None:
+    config = pack / "contentctl.yml"
+    text = config.read_text()
+    config.write_text(text.replace("local_path: apps/contentkit_SA_CIM", "local_path: apps/gone"))
+    result, data = _run(pack)
+    assert result.returncode == 0, result.stderr  # unavailable is reported, not failed
+    statuses = {r["detection"]: r["unit"]["status"] for r in data["results"]}
+    assert statuses == {
+        SEED_NAME: "pass",
+        "Office Application Spawning Windows Shell": "app_unavailable",
+        "Connection to Common Reverse Shell Port": "app_unavailable",
+    }
+    message = next(
+        r["unit"]["message"] for r in data["results"] if r["unit"]["status"] == "app_unavailable"
+    )
+    assert message.startswith("data model Endpoint needs app contentkit_SA_CIM")
+    assert "apps/gone" in message
 
 
 def test_changed_search_fails_the_unit_test(pack: Path) -> None:
