@@ -37,11 +37,24 @@ def test_corpus_reports_every_detection(tmp_path: Path) -> None:
             "pass",
             "fail",
             "error",
+            "app_unavailable",
             "unsupported",
             "dataset_unavailable",
             "skipped",
         }
         if r["verdict"] == "unsupported":
             assert r["unit"]["message"].startswith("the embedded engine does not run: ")
+            # data-model searches run; without apps they are app_unavailable instead
+            for command in ("tstats", "datamodel", "from"):
+                assert command not in r["unit"]["message"].split(": ", 1)[1].split(", ")
+        if r["verdict"] == "app_unavailable":
+            message = r["unit"]["message"]
+            assert re.match(
+                r"data model [\w, ]+ needs app Splunk_SA_CIM: offline and not cached ", message
+            )
+            assert "https://" in message and "cim" in message  # the app's URL is named
         if r["verdict"] == "dataset_unavailable":
             assert "://" in r["unit"]["message"]  # the URL is named
+    # CI has no apps: every data-model detection (over 900 in 5.13.0) names the app it needs
+    assert data["detections"]["app_unavailable"] > 900
+    assert data["detections"]["unsupported"] < 25
