@@ -327,3 +327,35 @@ def test_line_counts_when_line_lengths_change(
     got = [e["n"] for e in scan_dataset(Dataset(path, "kv", "s"), [("hit",)], stats=stats)]
     assert got == [str(i) for i in range(18, 3000, 9)] + ["last"]
     assert stats.events_scanned == 3001
+
+
+def test_xml_fields_of_some_names_equal_those_of_a_full_extraction() -> None:
+    """Reading only the fields a search needs gives exactly the values a full read gives."""
+    from contentkit.spl.events import xml_fields
+
+    repo = Path(__file__).resolve().parents[2]
+    raws = [
+        line
+        for path in sorted((repo / "datasets/windows").glob("*.log"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    raws.append(
+        "<Event><System><Provider Name='P'/><EventID Qualifiers='0'>4688</EventID>"
+        "<TimeCreated SystemTime='2026-01-01T00:00:00Z'/><Computer>c</Computer></System>"
+        "<EventData><Data Name='Computer'>d</Data><Data Name='X'>a &amp; b</Data>"
+        "<Data Name='X'>two</Data><Data Name='Empty'/></EventData></Event>"
+    )
+    wanted = [
+        {"EventCode"},
+        {"EventCode", "Image", "User"},
+        {"Computer", "X", "Empty", "Name", "Missing"},
+        {"Hashes", "SystemTime", "Keywords", "DestinationPort"},
+        {"_raw", "host"},
+    ]
+    assert len(raws) > 200
+    for raw in raws:
+        full, t = xml_fields(raw)
+        for names in wanted:
+            some, t2 = xml_fields(raw, frozenset(names))
+            assert some == {k: v for k, v in full.items() if k in names}, (names, raw[:80])
+            assert t2 == t

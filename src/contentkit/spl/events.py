@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -357,8 +358,14 @@ def _add(out: dict[str, Any], name: str, value: str) -> None:
         out[name] = [cur, value]
 
 
-def xml_fields(raw: str) -> tuple[dict[str, Any], float | None]:
-    """Fields of a Windows XML event (``<System>`` and ``<EventData>``/``<UserData>``)."""
+def xml_fields(
+    raw: str, names: frozenset[str] | None = None
+) -> tuple[dict[str, Any], float | None]:
+    """Fields of a Windows XML event (``<System>`` and ``<EventData>``/``<UserData>``);
+    ``names``: only these fields of the event data are kept (the ``<System>`` fields and the
+    time are always read), with the same values as a full extraction."""
+    if names is not None:
+        return _xml_selected(raw, names)
     out: dict[str, Any] = {}
     t = None
     m = _SYSTEM.search(raw)
@@ -379,14 +386,113 @@ def xml_fields(raw: str) -> tuple[dict[str, Any], float | None]:
         value = d.group(3)
         if value is None:
             continue
-        value = _unescape(value)
-        _add(out, dname or "Data", value)
+        _add(out, dname or "Data", _unescape(value))
     u = _USERDATA.search(raw)
     if u:
         for leaf in _LEAF.finditer(u.group(1)):
             if leaf.group(2).strip():
                 _add(out, leaf.group(1), _unescape(leaf.group(2)))
     return out, t
+
+
+_TIME_ATTR = re.compile(r"\sSystemTime\s*=\s*(?:'([^']*)'|\"([^\"]*)\")")
+
+
+@lru_cache(maxsize=256)
+def _selectors(
+    names: frozenset[str],
+) -> tuple[list[tuple[str, re.Pattern[str], re.Pattern[str]]], re.Pattern[str] | None]:
+    """Per wanted name, the regexes of a ``<System>`` element and attribute of that name; one
+    regex for the wanted ``<Data Name=...>`` elements (``None``: no event data wanted)."""
+    wanted = sorted(n for n in names if n not in _NOT_DATA)
+    system = []
+    for n in wanted:
+        key = "EventID" if n == "EventCode" else n
+        if not re.fullmatch(r"\w+", key):
+            continue
+        element = re.compile(rf"<{key}(?:\s[^>]*)?(?:/>|>([^<]*)</{key}>)")
+        attr = re.compile(rf"\s{key}\s*=\s*(?:'([^']*)'|\"([^\"]*)\")")
+        system.append((n, element, attr))
+    if not wanted:
+        return system, None
+    alternatives = "|".join(re.escape(n) for n in wanted)
+    data = re.compile(
+        rf"<Data\s+Name\s*=\s*(?:'({alternatives})'|\"({alternatives})\")\s*(?:/>|>(.*?)</Data>)",
+        re.DOTALL,
+    )
+    return system, data
+
+
+def _xml_selected(raw: str, names: frozenset[str]) -> tuple[dict[str, Any], float | None]:
+    """:func:`xml_fields` restricted to ``names``: the same values, without reading the rest."""
+    out: dict[str, Any] = {}
+    t = None
+    m = _SYSTEM.search(raw)
+    system_parts, data = _selectors(names)
+    if m:
+        block = m.group(1)
+        tm = _TIME_ATTR.search(block)
+        if tm:
+            t = parse_time(_unescape(tm.group(1) if tm.group(1) is not None else tm.group(2)))
+        for name, element, attr in system_parts:
+            el = element.search(block)
+            if el and el.group(1) is not None and el.group(1).strip():
+                out[name] = _unescape(el.group(1).strip())
+                continue
+            at = attr.search(block)
+            if at:
+                out[name] = _unescape(at.group(1) if at.group(1) is not None else at.group(2))
+    if data is not None:
+        if "Data" in names:  # unnamed <Data> elements: read them all
+            return _xml_slow(raw, names)
+        for d in data.finditer(raw):
+            value = d.group(3)
+            if value is not None:
+                _add(out, d.group(1) or d.group(2), _unescape(value))
+        u = _USERDATA.search(raw)
+        if u:
+            for leaf in _LEAF.finditer(u.group(1)):
+                if leaf.group(1) in names and leaf.group(2).strip():
+                    _add(out, leaf.group(1), _unescape(leaf.group(2)))
+    return out, t
+
+
+def _xml_slow(raw: str, names: frozenset[str]) -> tuple[dict[str, Any], float | None]:
+    """The fields of ``names`` from a full extraction (unnamed ``<Data>`` elements)."""
+    full, t = xml_fields(raw)
+    return {k: v for k, v in full.items() if k in names}, t
+
+
+#: fields that are never event data (no event data is read when only these are wanted)
+_NOT_DATA = frozenset({"_raw", "_time", "host", "source", "sourcetype", "index"})
+
+
+def _plan_names(plan: dict[str, Any]) -> frozenset[str]:
+    """The field names a :func:`field_plan` trie holds."""
+    names: set[str] = set()
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        for key, child in node.items():
+            if key == "":
+                names.add(child)
+            else:
+                stack.append(child)
+    return frozenset(names)
+
+
+_NAMES: dict[int, tuple[dict[str, Any], frozenset[str]]] = {}
+
+
+def _plan_names_cached(plan: dict[str, Any]) -> frozenset[str]:
+    found = _NAMES.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    names = _plan_names(plan)
+    if len(_NAMES) >= 64:
+        _NAMES.clear()
+    _NAMES[id(plan)] = (plan, names)
+    return names
 
 
 # ----------------------------------------------------------------------------- key=value
@@ -449,7 +555,7 @@ def make_event(
         else:
             fields, t = parsed
     elif fmt == "xml":
-        fields, t = xml_fields(raw)
+        fields, t = xml_fields(raw, None if plan is None else _plan_names_cached(plan))
     else:
         fields, t = kv_fields(raw)
     event: Event = fields
@@ -545,9 +651,19 @@ MAX_WORKERS = 8
 #: parse candidate events in the worker processes (else in the calling process)
 PARSE_IN_WORKERS = True
 
-#: (format, metadata, default time, JSON field plan, search-time enrichment of each event)
+#: a test an event must pass before it is made in full: (field plan of the fields it reads,
+#: predicate over an event with just those fields); see :func:`scan_dataset`
+Early = tuple[dict[str, Any], Callable[[Event], bool], Callable[[Event], None] | None]
+#: the same as given to :func:`scan_dataset`: (field names, predicate, enrichment)
+EarlyTest = tuple[Iterable[str], Callable[[Event], bool], Callable[[Event], None] | None]
+#: (format, metadata, default time, field plan, search-time enrichment of each event, early test)
 _ParseSpec = tuple[
-    str, dict[str, str], float, dict[str, Any] | None, Callable[[Event], None] | None
+    str,
+    dict[str, str],
+    float,
+    dict[str, Any] | None,
+    Callable[[Event], None] | None,
+    Early | None,
 ]
 #: reduces the events of one part of a dataset (in file order) to a picklable result
 Reducer = Callable[[list[Event]], Any]
@@ -659,11 +775,18 @@ def _line_bounds(path: str, size: int, parts: int) -> list[int]:
 
 
 def _parse_lines(lines: Iterable[str], parse: _ParseSpec) -> Iterator[Event]:
-    fmt, meta, default_time, plan, enrich = parse
+    fmt, meta, default_time, plan, enrich, early = parse
     memo: dict[str, str] = {}
+    early_plan, early_ok, early_enrich = early if early is not None else (None, None, None)
     for line in lines:
         if len(memo) > 100_000:  # mostly distinct values: not worth it
             memo.clear()
+        if early_ok is not None:
+            light = make_event(line, fmt, meta, default_time, early_plan, memo)
+            if early_enrich is not None:
+                early_enrich(light)
+            if not early_ok(light):
+                continue
         event = make_event(line, fmt, meta, default_time, plan, memo)
         if enrich is not None:
             enrich(event)
@@ -900,11 +1023,14 @@ def scan_dataset(
     fields: Iterable[str] | None = None,
     workers: int | None = None,
     enrich: Callable[[Event], None] | None = None,
+    early: EarlyTest | None = None,
 ) -> Iterator[Event]:
     """Events of a dataset; with ``groups`` only raw events containing the fragments are parsed;
     with ``fields`` only those fields are extracted from JSON events (plus the default fields);
     ``workers``: processes scanning a line-oriented file (default: by file size and CPUs);
-    ``enrich``: search-time knowledge applied to each event once made (see ``spl.knowledge``)."""
+    ``enrich``: search-time knowledge applied to each event once made (see ``spl.knowledge``);
+    ``early``: (fields, predicate) a Windows XML event must pass, tried on an event with just
+    those fields, before it is made in full (a test the search applies anyway: only faster)."""
     default_time = time.time() if now is None else now
     # default fields come from the dataset, never from the event's JSON
     plan = None if fields is None else field_plan(f for f in fields if f not in DEFAULT_FIELDS)
@@ -916,6 +1042,7 @@ def scan_dataset(
     except OSError as exc:
         raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
     fmt = detect_format(ds.sourcetype, head)
+    early_spec = _early_spec(early, fmt)
     if stats is not None:
         stats.files += 1
     if fmt == "xml" and not _one_event_per_line(head):
@@ -926,14 +1053,20 @@ def scan_dataset(
             if stats is not None:
                 stats.events_scanned += 1
             if _raw_ok(raw, groups):
+                if early_spec is not None:
+                    light = make_event(raw, fmt, meta, default_time, early_spec[0])
+                    if early_spec[2] is not None:
+                        early_spec[2](light)
+                    if not early_spec[1](light):
+                        continue
                 if stats is not None:
                     stats.events_parsed += 1
-                event = make_event(raw, fmt, meta, default_time)
+                event = make_event(raw, fmt, meta, default_time, plan)
                 if enrich is not None:
                     enrich(event)
                 yield event
         return
-    spec = (fmt, meta, default_time, plan, enrich)
+    spec = (fmt, meta, default_time, plan, enrich, early_spec)
     for event in scan_file_lines(path, groups, stats, spec, workers):
         if stats is not None:
             stats.events_parsed += 1
@@ -950,6 +1083,7 @@ def reduce_dataset(
     fields: Iterable[str] | None = None,
     workers: int | None = None,
     enrich: Callable[[Event], None] | None = None,
+    early: EarlyTest | None = None,
 ) -> list[Any]:
     """``reduce`` applied to the events of each part of a dataset (parts in file order, events
     as :func:`scan_dataset` yields them): a process scanning a range of a large file reduces
@@ -964,12 +1098,25 @@ def reduce_dataset(
         raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
     fmt = detect_format(ds.sourcetype, head)
     if fmt == "xml" and not _one_event_per_line(head):  # one part
-        events = list(scan_dataset(ds, groups, now=now, stats=stats, fields=fields, enrich=enrich))
+        events = list(
+            scan_dataset(
+                ds, groups, now=now, stats=stats, fields=fields, enrich=enrich, early=early
+            )
+        )
         return [reduce(events)]
     if stats is not None:
         stats.files += 1
-    spec = (fmt, ds.meta, default_time, plan, enrich)
+    spec = (fmt, ds.meta, default_time, plan, enrich, _early_spec(early, fmt))
     return list(scan_file_lines(path, groups, stats, spec, workers, reduce))
+
+
+def _early_spec(early: EarlyTest | None, fmt: str) -> Early | None:
+    """The early test of a scan: for Windows XML only, where reading a few fields of an event
+    costs much less than reading all of them (JSON is parsed whole either way)."""
+    if early is None or fmt != "xml":
+        return None
+    names, predicate, enrich = early
+    return field_plan(n for n in names if n not in DEFAULT_FIELDS), predicate, enrich
 
 
 def _one_event_per_line(head: str) -> bool:

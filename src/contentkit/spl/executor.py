@@ -90,15 +90,20 @@ class DatasetSource(EventSource):
         knowledge = ctx.knowledge
         if knowledge is None:
             groups = required_fragments(expr)
+            early = _early_test(expr, ctx)
             for ds in chosen:
-                yield ds, groups, {"fields": fields}
+                yield ds, groups, {"fields": fields, "early": early}
             return
         metas = [(ds.sourcetype, ds.meta["source"], ds.host) for ds in chosen]
         groups = required_fragments(expr, knowledge.raw_unsafe(metas))
         for ds, meta in zip(chosen, metas, strict=True):
             enrich, reads = knowledge.enricher(*meta, fields)
             wanted = None if fields is None else fields | reads
-            yield ds, groups, {"fields": wanted, "enrich": enrich}
+            early = _early_test(expr, ctx)
+            if early is not None:  # the test sees the knowledge its fields come from
+                early_enrich, early_reads = knowledge.enricher(*meta, early[0])
+                early = (early[0] | early_reads, early[1], early_enrich)
+            yield ds, groups, {"fields": wanted, "enrich": enrich, "early": early}
 
     def _scan(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
         for ds, groups, kwargs in self._selected(expr, ctx):
@@ -111,6 +116,29 @@ class DatasetSource(EventSource):
         for ds, groups, kwargs in self._selected(expr, ctx):
             parts.extend(reduce_dataset(ds, reduce, groups, now=ctx.now, stats=ctx.stats, **kwargs))
         return parts
+
+
+def _early_test(expr: SearchExpr | None, ctx: Context) -> tuple[frozenset[str], Any, Any] | None:
+    """The conjuncts of ``expr`` whose fields are known (no subsearch), as (fields, predicate,
+    enrichment): an event failing them fails the search, so a scan may test them on an event
+    made with just those fields (see ``scan_dataset``)."""
+    from .ast import search_fields
+
+    if expr is None:
+        return None
+    items = expr.items if isinstance(expr, And) else (expr,)
+    kept: list[SearchExpr] = []
+    names: set[str] = set()
+    for item in items:
+        used = search_fields(item)
+        if used is None:
+            continue
+        kept.append(item)
+        names |= used
+    if not kept:
+        return None
+    test = kept[0] if len(kept) == 1 else And(tuple(kept))
+    return frozenset(names | DEFAULT_FIELDS), compile_search(test, ctx), None
 
 
 def _time_key(event: Event) -> float:

@@ -738,6 +738,24 @@ class Knowledge:
         kv_none = settings.get("KV_MODE", "").strip().lower() == "none"
         return Plan(ops, kv_none)
 
+    def produced(self, sourcetype: str, source: str, host: str) -> frozenset[str] | None:
+        """Every field search-time knowledge may set or change on events of this
+        sourcetype/source/host (``None``: fields named by the data, so any)."""
+        plan = self.plan(sourcetype, source, host)
+        out: set[str] = set()
+        for op in plan.ops:
+            if op.outputs is None:
+                return None
+            out |= op.outputs
+        if plan.kv_none:
+            return None
+        if self.eventtypes():
+            out.add("eventtype")
+        by_et, by_pair = self._tags()
+        if by_et or by_pair:
+            out |= {"tag", "tag::eventtype", *(f"tag::{f}" for f, _ in by_pair)}
+        return frozenset(out)
+
     def enricher(
         self, sourcetype: str, source: str, host: str, needed: Iterable[str] | None
     ) -> tuple[Apply | None, frozenset[str]]:
