@@ -289,15 +289,22 @@ def test_app_macros_and_lookups_are_available(tmp_path: Path) -> None:
 
 
 def test_only_needed_operations_run() -> None:
-    calls: list[str] = []
-    k = Knowledge(kb({"props": {"st": {"EVAL-a": "x", "EVAL-b": "y"}}}))
+    k = Knowledge(kb({"props": {"st": {"EVAL-a": "x", "EVAL-b": "y", "EVAL-c": "a"}}}))
     plan = k.plan("st", "/var/log/app.log", "h1")
-    assert plan.ops  # one EVAL operation for the stanza
+    assert [op.kind for op in plan.ops] == ["EVAL", "EVAL", "EVAL"]  # one per field
     enrich, reads = k.enricher("st", "/var/log/app.log", "h1", {"_raw"})
     assert enrich is None and reads == frozenset()
-    enrich, reads = k.enricher("st", "/var/log/app.log", "h1", {"a"})
-    assert enrich is not None and reads == {"x", "y"}
-    del calls
+    enrich, reads = k.enricher("st", "/var/log/app.log", "h1", {"b"})
+    assert enrich is not None and reads == {"y"}
+    event = {"x": "1", "y": "2", "a": "old"}
+    enrich(event)
+    assert event == {"x": "1", "y": "2", "a": "old", "b": "2"}  # EVAL-a, EVAL-c did not run
+    # c needs a: both run, and c still sees the a from before the evals
+    enrich, reads = k.enricher("st", "/var/log/app.log", "h1", {"c"})
+    assert enrich is not None and reads == {"a", "x"}
+    event = {"x": "1", "a": "old"}
+    enrich(event)
+    assert event == {"x": "1", "a": "1", "c": "old"}
 
 
 def test_raw_prefilter_skips_calculated_fields(tmp_path: Path) -> None:

@@ -494,6 +494,7 @@ def _eval_op(assignments: list[tuple[str, Expr]], ctx: Any) -> Op:
         prov,
     )
     op.value_fields = sources  # type: ignore[attr-defined]
+    op.assignments = assignments  # type: ignore[attr-defined]
     return op
 
 
@@ -729,7 +730,9 @@ class Knowledge:
                     assignments.append((name, Parser(text).parse_eval_expr()))
                 except SplError as exc:
                     raise SplError(f"props.conf EVAL-{name}: {exc.message}") from None
-            ops.append(_eval_op(assignments, ctx))
+            # one operation per field, so that a search pays only for the fields it needs;
+            # the enricher runs the chosen ones together (see :meth:`enricher`)
+            ops.extend(_eval_op([assignment], ctx) for assignment in assignments)
         tables = self._all_lookups()
         for cls, value in sorted(by_kind.get("LOOKUP", [])):
             op = _lookup_op(cls, value, tables)
@@ -737,6 +740,11 @@ class Knowledge:
                 ops.append(op)
         kv_none = settings.get("KV_MODE", "").strip().lower() == "none"
         return Plan(ops, kv_none)
+
+    def _eval_ctx(self) -> Any:
+        from .executor import make_context
+
+        return make_context("")
 
     def produced(self, sourcetype: str, source: str, host: str) -> frozenset[str] | None:
         """Every field search-time knowledge may set or change on events of this
@@ -775,7 +783,18 @@ class Knowledge:
         reads = frozenset().union(*(op.inputs for op in chosen)) if chosen else frozenset()
         if not chosen and not plan.kv_none:
             return None, reads
-        applies = [op.apply for op in chosen]
+        applies: list[Apply] = []
+        evals: list[tuple[str, Expr]] = []
+        for op in chosen:
+            if op.kind == "EVAL":
+                evals.extend(getattr(op, "assignments", ()))
+                continue
+            if evals:  # the EVAL- settings of a stanza see the event before any of them
+                applies.append(_eval_op(evals, self._eval_ctx()).apply)
+                evals = []
+            applies.append(op.apply)
+        if evals:
+            applies.append(_eval_op(evals, self._eval_ctx()).apply)
         kv_none = plan.kv_none
 
         def enrich(event: Event) -> None:
