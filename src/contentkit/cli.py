@@ -278,6 +278,17 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     sys.exit(EXIT_CONTENT if result.has_changes else EXIT_OK)
 
 
+_APP_OPTION = click.option(
+    "--app",
+    "app_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A Splunk app (folder, .tgz, .tar.gz or .spl) whose search-time knowledge, macros, "
+    "lookups and data models the searches use; repeatable. Adds to (and replaces by app id) "
+    "the apps: list of contentctl.yml.",
+)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("spl")
 @click.option(
@@ -307,15 +318,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     show_default=True,
     help="json: one result per line; table: aligned columns; csv: with a header row.",
 )
-@click.option(
-    "--app",
-    "app_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A Splunk app (folder, .tgz, .tar.gz or .spl) whose search-time knowledge, macros, "
-    "lookups and data models the searches use; repeatable. Adds to (and replaces by app id) "
-    "the apps: list of contentctl.yml.",
-)
+@_APP_OPTION
 def search(
     spl: str,
     data: tuple[Path, ...],
@@ -490,15 +493,7 @@ def _splunk_targets(
     "--token", envvar="SPLUNK_TOKEN", help="Splunk authentication token [env SPLUNK_TOKEN]."
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the targets' TLS certificates.")
-@click.option(
-    "--app",
-    "app_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A Splunk app (folder, .tgz, .tar.gz or .spl) whose search-time knowledge, macros, "
-    "lookups and data models the searches use; repeatable. Adds to (and replaces by app id) "
-    "the apps: list of contentctl.yml.",
-)
+@_APP_OPTION
 def test_command(
     path: Path,
     detections: tuple[str, ...],

@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 from contentkit import __version__
 from contentkit.testing.runner import FAILING, PASS, SKIPPED, TestOutcome
 
+#: every verdict, in the order reports list them
 VERDICTS = (
     "pass",
     "fail",
@@ -23,6 +24,16 @@ VERDICTS = (
     "unsupported",
     "dataset_unavailable",
     "skipped",
+)
+#: the verdict a detection shows when its tests disagree: the first of these
+WORST_FIRST = (
+    "fail",
+    "error",
+    "app_unavailable",
+    "unsupported",
+    "dataset_unavailable",
+    "skipped",
+    "pass",
 )
 
 
@@ -33,15 +44,7 @@ def counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
 
 def detection_counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
     """Per detection, its worst test verdict."""
-    order = [
-        "fail",
-        "error",
-        "app_unavailable",
-        "unsupported",
-        "dataset_unavailable",
-        "skipped",
-        "pass",
-    ]
+    order = list(WORST_FIRST)
     worst: dict[str, str] = {}
     for o in outcomes:
         current = worst.get(o.file)

@@ -57,8 +57,9 @@ class TestOutcome:
     @property
     def verdict(self) -> str:
         """The worst of unit and integration, in the order fail > error > unsupported > ..."""
-        order = [FAIL, ERROR, APP_UNAVAILABLE, UNSUPPORTED, UNAVAILABLE, SKIPPED, PASS]
-        return min((self.unit.status, self.integration.status), key=order.index)
+        from contentkit.testing.reports import WORST_FIRST
+
+        return min((self.unit.status, self.integration.status), key=WORST_FIRST.index)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

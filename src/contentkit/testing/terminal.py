@@ -72,15 +72,9 @@ class Display:
     def summary(self, outcomes: Sequence[TestOutcome], duration: float) -> None:
         tests = counts(outcomes)
         dets = detection_counts(outcomes)
-        names = (
-            "pass",
-            "fail",
-            "error",
-            "app_unavailable",
-            "unsupported",
-            "dataset_unavailable",
-            "skipped",
-        )
+        from contentkit.testing.reports import VERDICTS
+
+        names = VERDICTS
         if sys.stdout.isatty():
             from rich.console import Console
             from rich.table import Table

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -195,41 +194,14 @@ def datamodel_rows(
 
 
 # ----------------------------------------------------------------------------- tstats
-_SPAN = re.compile(r"^(\d+)?\s*([a-zA-Z]+)?$")
-_SPAN_UNITS = {
-    "s": 1,
-    "sec": 1,
-    "secs": 1,
-    "second": 1,
-    "seconds": 1,
-    "m": 60,
-    "min": 60,
-    "mins": 60,
-    "minute": 60,
-    "minutes": 60,
-    "h": 3600,
-    "hr": 3600,
-    "hrs": 3600,
-    "hour": 3600,
-    "hours": 3600,
-    "d": 86400,
-    "day": 86400,
-    "days": 86400,
-    "w": 604800,
-    "week": 604800,
-    "weeks": 604800,
-}
+def span_seconds(span: str) -> float:
+    """Seconds of a ``span=`` (as ``bin`` reads it); a bad span is an error."""
+    from .text import span_seconds as bin_span
 
-
-def span_seconds(span: str) -> int:
-    m = _SPAN.match(span.strip())
-    if not m or (m.group(1) is None and m.group(2) is None):
+    seconds = bin_span(span)
+    if seconds is None or seconds <= 0:
         raise SplError(f"invalid span {span!r}")
-    n = int(m.group(1) or 1)
-    unit = (m.group(2) or "s").lower()
-    if unit not in _SPAN_UNITS:
-        raise SplError(f"invalid span {span!r}: unknown unit {unit!r}")
-    return n * _SPAN_UNITS[unit]
+    return seconds
 
 
 @register("tstats")
@@ -379,12 +351,13 @@ class TstatsCommand(Command):
 _RAW_TIME = "\x00time"
 
 
-def _bin_time(rows: Iterator[Event], seconds: int) -> Iterator[Event]:
+def _bin_time(rows: Iterator[Event], seconds: float) -> Iterator[Event]:
     for row in rows:
         t = row.get("_time")
         if isinstance(t, int | float) and not math.isnan(t):
             row[_RAW_TIME] = t
-            row["_time"] = math.floor(t / seconds) * seconds
+            start = math.floor(t / seconds) * seconds
+            row["_time"] = int(start) if float(start).is_integer() else start
         yield row
 
 
