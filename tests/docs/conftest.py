@@ -35,7 +35,8 @@ search: '`kube_audit` "objectRef.resource"=pods verb=create
   | rename user.username as user, sourceIPs{} as src_ip
   | `kubernetes_privileged_pod_created_filter`'
 how_to_implement: Collect the Kubernetes API server audit log at the Request level.
-known_false_positives: Cluster add-ons that run privileged on purpose.
+known_false_positives: 'Cluster add-ons that run privileged on purpose (<script>alert(1)</script>
+  & kube-proxy).'
 references:
 - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 rba:
