@@ -4,9 +4,11 @@ cache that is re-checked on every reuse."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +20,7 @@ from contentkit.replay.datasets import DatasetResolver, DatasetUnavailable, is_u
 BODY = b'{"verb": "create", "user": "mallory"}\n' * 3
 GOOD = hashlib.sha256(BODY).hexdigest()
 BAD = hashlib.sha256(b"something else").hexdigest()
+BIG = bytes(range(256)) * (3 * 4096 + 7)  # about 3 MiB: several reads
 
 
 class _Server:
@@ -26,18 +29,21 @@ class _Server:
     def __init__(self) -> None:
         self.requests = 0
         self.truncate = False
+        self.agents: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.requests += 1
+                outer.agents.append(self.headers.get("User-Agent", ""))
+                body = BIG if "big" in self.path else BODY
                 if "missing" in self.path:
                     self.send_error(404, "Not Found")
                     return
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(BODY)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(BODY[: len(BODY) // 2] if outer.truncate else BODY)
+                self.wfile.write(body[: len(body) // 2] if outer.truncate else body)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -197,8 +203,10 @@ def test_http_error_and_unreachable_host(root: Path, server: _Server) -> None:
     dead = f"http://127.0.0.1:{port}/a.json"
     with pytest.raises(DatasetUnavailable) as first:
         resolver.resolve(dead)
-    assert str(first.value).startswith(f"dataset unavailable (cannot reach 127.0.0.1:{port}: ")
-    assert str(first.value).endswith(f"): {dead}")
+    assert str(first.value) == (
+        f"dataset unavailable (cannot reach 127.0.0.1:{port}: "
+        f"[Errno {errno.ECONNREFUSED}] Connection refused): {dead}"
+    )
     with pytest.raises(DatasetUnavailable) as second:
         resolver.resolve(f"http://127.0.0.1:{port}/b.json")
     assert str(second.value) == str(first.value).replace("/a.json", "/b.json")
@@ -214,3 +222,99 @@ def test_cache_location(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert DatasetResolver.for_content(root, cache_dir=root / "given").cache_dir == root / "given"
     resolver = DatasetResolver.for_content(root, (("https://a.example/", "mirror"),))
     assert resolver.mirrors == (("https://a.example/", (root / "mirror").resolve()),)
+
+
+class _Stalling:
+    """A raw TCP server that answers with headers and half the body (or nothing at all), then
+    holds the connection open until released."""
+
+    def __init__(self, send_headers: bool) -> None:
+        import socket
+
+        self.release = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.send_headers = send_headers
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                if self.send_headers:
+                    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
+                    conn.sendall(head + BODY[: len(BODY) // 2])
+                self.release.wait(10)
+
+    def close(self) -> None:
+        self.release.set()
+        self.sock.close()
+
+
+def test_download_in_progress_is_a_part_file_beside_the_target(root: Path) -> None:
+    stalling = _Stalling(send_headers=True)
+    url = f"http://127.0.0.1:{stalling.port}/attack_data/audit.json"
+    resolver = _resolver(root)
+    resolver.timeout = 1.0
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            resolver.resolve(url)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=fetch)
+    worker.start()
+    try:
+        folder = resolver._cache_path(url).parent
+        deadline = time.monotonic() + 5
+        parts: list[Path] = []
+        while not parts and time.monotonic() < deadline:
+            parts = list(folder.glob(".audit.json.*.part")) if folder.is_dir() else []
+            time.sleep(0.01)
+        assert len(parts) == 1  # hidden, named after the target, in the target's folder
+        assert not (folder / "audit.json").exists()
+        worker.join(10)
+    finally:
+        stalling.close()
+    [error] = outcome
+    # (the half body never completed a read: nothing was written)
+    assert (
+        str(error) == f"dataset unavailable (download broke off after 0 bytes: TimeoutError): {url}"
+    )
+    assert list(folder.iterdir()) == []
+    assert resolver.downloads == 0
+
+
+def test_a_server_that_never_answers_times_out(root: Path) -> None:
+    stalling = _Stalling(send_headers=False)
+    resolver = _resolver(root)
+    resolver.timeout = 0.5
+    url = f"http://127.0.0.1:{stalling.port}/a.json"
+    try:
+        with pytest.raises(DatasetUnavailable) as caught:
+            resolver.resolve(url)
+    finally:
+        stalling.close()
+    assert str(caught.value) == (
+        f"dataset unavailable (cannot reach 127.0.0.1:{stalling.port}: timed out): {url}"
+    )
+
+
+def test_big_download_in_several_reads_and_the_cache_layout(root: Path, server: _Server) -> None:
+    resolver = _resolver(root)
+    url = f"{server.base}/attack_data/big.log"
+    path = resolver.resolve(url, hashlib.sha256(BIG).hexdigest())
+    assert path.read_bytes() == BIG and sha256_of(path) == hashlib.sha256(BIG).hexdigest()
+    key = hashlib.sha256(url.encode()).hexdigest()[:24]
+    assert path == root.parent / "cache" / key / "big.log"
+    # a URL without a file name is cached as "dataset"
+    bare = resolver.resolve(f"{server.base}/")
+    assert bare.name == "dataset" and bare.read_bytes() == BODY
+    assert resolver.downloads == 2
+    assert server.agents == ["contentkit", "contentkit"]
