@@ -200,3 +200,34 @@ def test_risk_event_as_dict(det) -> None:
             ],
         }
     ]
+
+
+def test_samples_hide_internal_fields_and_show_six_at_most(det) -> None:
+    row = {"_time": 1, "_raw": "x", "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}
+    verdict = judge.judge_unit(det, _test(negative=True), [row] * 3)
+    assert verdict.message == (
+        "negative test returned 3 result(s): " + "; ".join(["{a=1, b=2, c=3, d=4, e=5, f=6}"] * 3)
+    )
+
+
+def test_values_seen_are_cut_at_five(det) -> None:
+    rows = [{**ROW, "user": name} for name in "abcdefg"]
+    verdict = judge.judge_unit(det, _test(fields={"user": "z"}), rows)
+    assert verdict.message == "no result has user='z' (values seen: ['a', 'b', 'c', 'd', 'e'])"
+
+
+def test_lone_count_zero_row_message(det) -> None:
+    verdict = judge.judge_unit(det, _test(), [{"count": 0}])
+    assert verdict.message == "the search found nothing on the test data (only a count=0 row)"
+
+
+def test_detection_without_rba(det) -> None:
+    import dataclasses
+
+    plain = dataclasses.replace(det, rba=None)
+    rows = [{"user": "", "count": 1}]
+    assert judge.judge_unit(plain, _test(), rows).status == "pass"  # no risk field to check
+    verdict = judge.judge_unit(plain, _test(min_results=2), rows)
+    assert verdict.message == "expected at least 2 result(s), got 1"
+    assert verdict.details == ["sample: {user='', count=1}"]
+    assert judge.risk_events(plain, rows) == ([], [])

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -136,3 +137,30 @@ def test_window_of_a_run() -> None:
 def test_utc() -> None:
     assert utc(1704070800) == _t("2024-01-01 01:00")
     assert utc(0).tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [
+        ("*/5/2 * * * *", "bad step in '*/5/2'"),
+        ("1-2-3 * * * *", "bad range in '1-2-3'"),
+    ],
+)
+def test_one_step_and_one_range_per_part(cron: str, message: str) -> None:
+    with pytest.raises(CronError, match=re.escape(message)):
+        next_run(cron, _t("2024-01-01 00:00"))
+
+
+def test_a_step_of_two_from_a_start_value() -> None:
+    assert _runs("5/2 * * * *", "2024-01-01 00:00", 3) == [
+        "2024-01-01 00:05",
+        "2024-01-01 00:07",
+        "2024-01-01 00:09",
+    ]
+
+
+def test_the_search_looks_366_days_ahead() -> None:
+    # 2024 is a leap year: 2024-02-29 00:00 is exactly 366 days after 2023-02-28 00:00
+    assert next_run("0 0 29 2 *", _t("2023-02-28 00:00")) == _t("2024-02-29 00:00")
+    with pytest.raises(CronError, match="never fires"):
+        next_run("1 0 29 2 *", _t("2023-02-28 00:00"))
