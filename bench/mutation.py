@@ -37,7 +37,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "testing/judge.py": ("tests/testing/test_judge.py",),
     "testing/schedule.py": ("tests/testing/test_schedule.py",),
     "replay/datasets.py": ("tests/replay/test_datasets.py",),
-    "render/build.py": ("tests/render/test_build.py",),
+    "render/build.py": ("tests/render/test_build.py", "tests/render/test_build_details.py"),
     "conf/conffile.py": ("tests/conf/test_conffile.py", "tests/conf/test_conffile_details.py"),
     "render/package.py": ("tests/render/test_package.py", "tests/render/test_package_details.py"),
     "docs/generate.py": ("tests/docs/test_generate.py",),
