@@ -67,16 +67,41 @@ def test_build_result_and_manifest(pack: Path, tmp_path: Path) -> None:
     assert (result.detections, result.baselines, result.stories) == (1, 0, 1)
     assert (result.macros, result.lookups, result.files) == (2, 0, 13)
     assert messages[-1] == "packaging"
-    manifest = json.loads((result.app_dir / "app.manifest").read_text())
-    assert manifest["info"]["id"] == {"group": None, "name": APP, "version": "0.1.0"}
-    assert manifest["info"]["releaseDate"].startswith("1970-01-02")
-    assert manifest["info"]["author"] == [
-        {
-            "name": "contentkit developers",
-            "email": "detections@contentkit.dev",
-            "company": "contentkit",
-        }
-    ]
+    # the same shape as the manifest in contentctl's build of security_content
+    empty = {"name": None, "text": None, "uri": None}
+    assert json.loads((result.app_dir / "app.manifest").read_text()) == {
+        "schemaVersion": "1.0.0",
+        "targetWorkloads": ["_search_heads"],
+        "info": {
+            "title": "contentkit Detections",
+            "id": {"group": None, "name": APP, "version": "0.1.0"},
+            "author": [
+                {
+                    "name": "contentkit developers",
+                    "email": "detections@contentkit.dev",
+                    "company": "contentkit",
+                }
+            ],
+            "releaseDate": "1970-01-02",
+            "description": (
+                "Detections for Kubernetes and cloud workloads, built and tested with contentkit."
+            ),
+            "classification": {
+                "intendedAudience": None,
+                "categories": [],
+                "developmentStatus": None,
+            },
+            "commonInformationModels": None,
+            "license": empty,
+            "privacyPolicy": empty,
+            "releaseNotes": {**empty, "text": "./README.md"},
+        },
+        "dependencies": None,
+        "tasks": None,
+        "inputGroups": None,
+        "incompatibleApps": None,
+        "platformRequirements": None,
+    }
     assert sorted(p.name for p in out.iterdir()) == [APP, f"{APP}-0.1.0.tar.gz"]
 
 
