@@ -44,6 +44,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "content/validate.py": (
         "tests/content/test_validate_errors.py",
         "tests/content/test_schema.py",
+        "tests/content/test_validate_paths.py",
     ),
     "spl/matching.py": ("tests/spl/test_matching.py", "tests/spl/test_search_semantics.py"),
     "spl/commands/stats.py": ("tests/spl/test_stats.py", "tests/spl/test_commands.py"),
