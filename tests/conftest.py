@@ -35,8 +35,26 @@ PACK_PARTS = (
 )
 
 
-def copy_pack(target: Path) -> Path:
-    """Copy this repository's content pack into `target` and return it."""
+#: what the data-model part of the pack adds to the seed detection's Kubernetes content
+DATA_MODEL_PARTS = (
+    "detections/endpoint",
+    "detections/network",
+    "stories/windows_initial_access_and_command_and_control.yml",
+    "data_sources/sysmon_eventid_1.yml",
+    "data_sources/sysmon_eventid_3.yml",
+    "macros/security_content_summariesonly.yml",
+    "macros/summariesonly_config.yml",
+    "macros/oldsummaries_config.yml",
+    "macros/fillnull_config.yml",
+    "macros/security_content_ctime.yml",
+    "datasets/windows",
+    "apps",
+)
+
+
+def copy_pack(target: Path, *, seed_only: bool = False) -> Path:
+    """Copy this repository's content pack into `target` and return it; ``seed_only``: just the
+    seed detection's Kubernetes content (no data-model detections, apps or their files)."""
     target.mkdir(parents=True, exist_ok=True)
     for part in PACK_PARTS:
         source = REPO / part
@@ -44,6 +62,16 @@ def copy_pack(target: Path) -> Path:
             shutil.copytree(source, target / part)
         elif source.is_file():
             shutil.copy2(source, target / part)
+    if seed_only:
+        for part in DATA_MODEL_PARTS:
+            path = target / part
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        config = target / "contentctl.yml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.split("\n# Search-time knowledge")[0] + "\n", encoding="utf-8")
     return target
 
 
@@ -51,6 +79,13 @@ def copy_pack(target: Path) -> Path:
 def pack(tmp_path: Path) -> Path:
     """A private copy of this repository's content pack, safe to break."""
     return copy_pack(tmp_path / "pack")
+
+
+@pytest.fixture
+def seed_pack(tmp_path: Path) -> Path:
+    """A private copy of the pack's Kubernetes content only (the seed detection and its files):
+    for tests that pin the pack's exact shape."""
+    return copy_pack(tmp_path / "pack", seed_only=True)
 
 
 def need(path: Path) -> Path:

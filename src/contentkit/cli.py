@@ -755,6 +755,7 @@ def serve(
           --index main --sourcetype _json --source kubernetes
     """
     import secrets
+    import ssl
 
     from contentkit.server.app import ServerConfig, Splunkd
     from contentkit.server.store import StoreError
@@ -780,9 +781,11 @@ def serve(
         mgmt_port, hec_bound = app.bind()
     except StoreError as exc:
         _fail_usage(str(exc))
+    except ssl.SSLError as exc:  # an OSError too: catch it first
+        _fail_usage(f"cannot use the TLS certificate {tls_cert} and key {tls_key}: {exc}")
     except OSError as exc:
         _fail_usage(f"cannot listen on {host}: {exc.strerror or exc}")
-    except Exception as exc:  # ssl.SSLError for a bad certificate or key
+    except Exception as exc:
         _fail_usage(f"cannot start the server: {exc}")
     shown = "[::1]" if host == "::1" else host
     click.echo(f"splunkd: {app.scheme}://{shown}:{mgmt_port}", err=False)

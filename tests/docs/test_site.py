@@ -224,3 +224,21 @@ def test_help_has_examples() -> None:
     assert run.returncode == 0
     assert "Examples:" in run.stdout
     assert "--test-results" in run.stdout
+
+
+def test_html_pages_escape_the_contents_text(built: Path) -> None:
+    # the second detection's known_false_positives holds markup and an ampersand
+    html = (built / f"{SECOND_PAGE}.html").read_text(encoding="utf-8")
+    assert (
+        "<p>Cluster add-ons that run privileged on purpose "
+        "(&lt;script&gt;alert(1)&lt;/script&gt; &amp; kube-proxy).</p>"
+    ) in html
+    assert "<script>alert(1)" not in html
+    for page in built.rglob("*.html"):
+        assert "<script>alert" not in page.read_text(encoding="utf-8"), page
+    # Markdown keeps the ampersand and neutralises the tag (no HTML escaping on top)
+    md = (built / f"markdown/{SECOND_PAGE}.md").read_text(encoding="utf-8")
+    assert (
+        "\nCluster add-ons that run privileged on purpose "
+        "(&lt;script>alert(1)&lt;/script> & kube-proxy).\n"
+    ) in md

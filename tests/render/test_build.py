@@ -211,3 +211,84 @@ def test_abandoned_build_leaves_nothing(
     import multiprocessing
 
     assert multiprocessing.active_children() == []  # the background renderer was stopped
+
+
+LOOKUP_YAML = """\
+name: {name}
+date: 2024-12-23
+version: 2
+id: {id}
+author: contentkit developers
+lookup_type: {kind}
+description: A lookup of the test pack.
+{extra}"""
+
+
+def test_built_app_holds_every_file_the_content_needs(pack: Path, tmp_path: Path) -> None:
+    lookups = pack / "lookups"
+    csv_body = b"domain,campaign\n*.evil.example,demo\n"
+    model_body = b"\x00binary model\xff"
+    (lookups / "bad_domains.yml").write_text(
+        LOOKUP_YAML.format(
+            name="bad_domains",
+            id="65c25399-4081-4ef1-b791-86f497d3380e",
+            kind="csv",
+            extra="match_type:\n- WILDCARD(domain)\nmin_matches: 1\n",
+        )
+    )
+    (lookups / "bad_domains.csv").write_bytes(csv_body)
+    (lookups / "__mlspl_dga_model.yml").write_text(
+        LOOKUP_YAML.format(
+            name="__mlspl_dga_model",
+            id="6c55ccdb-7006-4367-80b6-55bee5eae1a3",
+            kind="mlmodel",
+            extra="",
+        )
+    )
+    (lookups / "__mlspl_dga_model.mlmodel").write_bytes(model_body)
+    (lookups / "user_baseline.yml").write_text(
+        LOOKUP_YAML.format(
+            name="user_baseline",
+            id="6f4b0d42-5f24-4992-98f9-aebbc7ced9b0",
+            kind="kvstore",
+            extra="fields:\n- _key\n- user\n",
+        )
+    )
+    package = _build(pack, tmp_path, epoch=0)
+    app = tmp_path / "DA-ESS-contentkit"
+    files = sorted(str(p.relative_to(app)) for p in app.rglob("*") if p.is_file())
+    assert files == [
+        "README.md",
+        "app.manifest",
+        "default/analyticstories.conf",
+        "default/app.conf",
+        "default/collections.conf",
+        "default/content-version.conf",
+        "default/data/ui/nav/default.xml",
+        "default/macros.conf",
+        "default/savedsearches.conf",
+        "default/server.conf",
+        "default/transforms.conf",
+        "lookups/__mlspl_dga_model.mlmodel",
+        "lookups/bad_domains_20241223.csv",
+        "lookups/data_sources_19700101.csv",
+        "lookups/mitre_enrichment.csv",
+        "metadata/default.meta",
+    ]
+    assert (app / "lookups/bad_domains_20241223.csv").read_bytes() == csv_body
+    assert (app / "lookups/__mlspl_dga_model.mlmodel").read_bytes() == model_body
+    assert (app / "lookups/mitre_enrichment.csv").read_bytes() == (
+        pack / "lookups/mitre_enrichment.csv"
+    ).read_bytes()
+    assert (
+        (app / "lookups/data_sources_19700101.csv").read_text().splitlines()[0].startswith("name,")
+    )
+    transforms = read_conf_file(app / "default/transforms.conf").to_dict()
+    assert transforms["bad_domains"]["filename"] == "bad_domains_20241223.csv"
+    assert transforms["bad_domains"]["match_type"] == "WILDCARD(domain)"
+    assert transforms["user_baseline"]["collection"] == "user_baseline"
+    assert transforms["data_sources"]["filename"] == "data_sources_19700101.csv"
+    assert transforms["mitre_enrichment"]["filename"] == "mitre_enrichment.csv"
+    # the package holds the same files, under the app's folder
+    listed = [n for n in tarball_listing(package) if not n.endswith("/")]
+    assert listed == sorted((f"DA-ESS-contentkit/{f}" for f in files), key=str.encode)

@@ -78,3 +78,20 @@ def test_reference_stanzas_and_values(built: Path, name: str) -> None:
     assert len(reference) > 0
     if name in {"savedsearches.conf", "macros.conf"}:
         assert compared > 1000  # the comparison really looked at values
+
+
+def test_lookup_files_match_the_reference(built: Path) -> None:
+    # the reference's data source list is named after its own build date; ours after ours
+    def names(listing: list[str]) -> list[str]:
+        return sorted(n for n in listing if not n.startswith("data_sources_"))
+
+    reference = [
+        line.removeprefix("DA-ESS-ContentUpdate/lookups/")
+        for line in (REFERENCE / "package_listing.txt").read_text().splitlines()
+        if line.startswith("DA-ESS-ContentUpdate/lookups/") and not line.endswith("/")
+    ]
+    ours = [p.name for p in (built.parent / "lookups").iterdir()]
+    assert len(reference) == 67
+    assert names(ours) == names(reference)
+    for name in ours:
+        assert (built.parent / "lookups" / name).stat().st_size > 0, name

@@ -142,7 +142,7 @@ def check(kind: str, document: Any) -> list[SchemaFinding]:
     if fast is not None and fast(document):
         return []
     validator = _validator(kind)
-    findings: list[SchemaFinding] = []
-    for error in validator.iter_errors(document):
-        findings.extend(_explain(error))
-    return findings
+    findings: dict[SchemaFinding, None] = {}  # jsonschema reports a `required` list once per
+    for error in validator.iter_errors(document):  # missing key: keep each finding once
+        findings.update(dict.fromkeys(_explain(error)))
+    return list(findings)

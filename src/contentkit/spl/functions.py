@@ -289,9 +289,16 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pcre_to_python(pattern))
 
 
+_PCRE_HEX = re.compile(r"(?<!\\)((?:\\\\)*)\\x\{([0-9A-Fa-f]{1,8})\}")
+
+
 def pcre_to_python(pattern: str) -> str:
-    """Translate the PCRE bits Splunk users write into Python ``re`` syntax."""
-    return re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
+    """Translate the PCRE bits Splunk users write into Python ``re`` syntax: ``(?<name>``
+    groups and ``\\x{HHHH}`` code points."""
+    pattern = re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
+    if "\\x{" in pattern:
+        pattern = _PCRE_HEX.sub(lambda m: m.group(1) + f"\\U{int(m.group(2), 16):08x}", pattern)
+    return pattern
 
 
 def regex(
