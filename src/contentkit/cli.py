@@ -191,14 +191,24 @@ def _report_validation(report: Any, *, quiet: bool = False) -> Any:
     "--output",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Output folder (default: build/ inside PATH).",
+    help="Output folder (default: build_path of contentctl.yml, else build/, inside PATH).",
+)
+@click.option(
+    "--api",
+    "api",
+    is_flag=True,
+    help="Also write OUTPUT/api/*_v2.json, the JSON API of the content (build_api: true in "
+    "contentctl.yml does the same).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the package path.")
-def build(path: Path, output: Path | None, quiet: bool) -> None:
+def build(path: Path, output: Path | None, api: bool, quiet: bool) -> None:
     """Validate, then build the Splunk app and its package.
 
-    Writes OUTPUT/<appid>/ (the app folder) and OUTPUT/<appid>-<version>.tar.gz. Everything is
-    built in a temporary folder first: a failed build leaves the previous output untouched.
+    Writes OUTPUT/<appid>/ (the app folder), OUTPUT/<appid>-<version>.tar.gz and the same
+    package as OUTPUT/<appid>-latest.tar.gz; with --api also OUTPUT/api/ (detections, stories,
+    macros, lookups, deployments, baselines, response tasks and version as JSON, in the shape
+    of contentctl's dist/api). Everything is built in a temporary folder first: a failed
+    build leaves the previous output untouched.
     Building the same content twice gives the same .tar.gz bytes; set SOURCE_DATE_EPOCH to fix
     the build date (otherwise it is the newest date found in the content).
 
@@ -206,6 +216,7 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
     Examples:
       contentkit build
       contentkit build ../security_content --output dist
+      contentkit build --api   # and build/api/detections_v2.json, stories_v2.json, ...
     """
     from contentkit.content.validate import RepositoryError, check, load
     from contentkit.render.build import BuildError
@@ -218,7 +229,9 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
         _fail_usage(str(exc))
     if loaded.has_errors or loaded.content.config is None:
         _report_validation(check(loaded), quiet=quiet)  # prints the errors, exits 1
-    target = output if output is not None else loaded.content.root / "build"
+    config = loaded.content.config
+    assert config is not None  # checked above
+    target = output if output is not None else loaded.content.root / (config.build_path or "build")
 
     def progress(message: str) -> None:
         if not quiet:
@@ -234,6 +247,14 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
     except BuildError as exc:
         click.echo(f"contentkit: build failed: {exc}", err=True)
         sys.exit(EXIT_CONTENT)
+    if api or config.build_api:
+        from contentkit.render.api import write_api
+
+        try:
+            written = write_api(loaded.content, target / "api")
+        except OSError as exc:
+            _fail_usage(f"cannot write the API output: {exc}")
+        progress(f"API: {len(written)} files in {os.path.relpath(target / 'api')}")
     if not quiet:
         click.echo(
             f"Built {result.detections} detections, {result.baselines} baselines, "
