@@ -468,6 +468,33 @@ def _splunk_targets(
     default=None,
     help="App package to install on every target first (apps/local; a path the server can read).",
 )
+@click.option(
+    "--changes",
+    is_flag=True,
+    help="Only detections changed in git since --since, or using a changed macro, lookup, data "
+    "source, story, deployment or dataset.",
+)
+@click.option(
+    "--since",
+    metavar="REF",
+    default=None,
+    help="Git revision to compare with (implies --changes; default: merge base with the "
+    "default branch).",
+)
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    default=None,
+    help="Run only the I-th of N slices of the selected detections (for CI machines).",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the selected detections and tests (JSON) here and run nothing.",
+)
 @click.option("--username", envvar="SPLUNK_USERNAME", help="Splunk user [env SPLUNK_USERNAME].")
 @click.option("--password", envvar="SPLUNK_PASSWORD", help="Its password [env SPLUNK_PASSWORD].")
 @click.option(
@@ -491,6 +518,10 @@ def test_command(
     password: str | None = None,
     token: str | None = None,
     insecure: bool = False,
+    changes: bool = False,
+    since: str | None = None,
+    shard_text: str | None = None,
+    plan_path: Path | None = None,
 ) -> None:
     """Test detections by replaying their datasets into the embedded SPL engine.
 
@@ -518,6 +549,9 @@ def test_command(
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
       contentkit test ../security_content --offline --junit junit.xml --json results.json
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
+      contentkit test --changes                      # what this branch changed
+      contentkit test --since v1.2.0 --shard 2/4     # CI machine 2 of 4
+      contentkit test --changes --plan plan.json     # list the tests, run nothing
     """
     from contentkit.replay.datasets import DatasetResolver
     from contentkit.testing import reports, runner
@@ -537,6 +571,23 @@ def test_command(
         chosen, unknown = runner.select(content.detections, detections, content.root)
         if unknown:
             _fail_usage(f"no detection matches {', '.join(repr(u) for u in unknown)}")
+    if changes or since is not None or shard_text is not None or plan_path is not None:
+        from contentkit.testing import selection
+
+        try:
+            chosen, reasons, commit = selection.narrow(
+                content, chosen, changes=changes, since=since, shard_text=shard_text
+            )
+            if plan_path is not None:
+                plan = selection.plan_document(chosen, reasons, since=commit, shard_text=shard_text)
+                selection.write_plan(plan_path, plan)
+        except selection.SelectionError as exc:
+            _fail_usage(str(exc))
+        except OSError as exc:
+            _fail_usage(f"cannot write the plan: {exc}")
+        if plan_path is not None:
+            click.echo(f"Planned {len(chosen)} detection(s): {plan_path}", err=True)
+            sys.exit(EXIT_OK)
     caches = content.config.test_data_caches if content.config else ()
     resolver = DatasetResolver.for_content(
         content.root, caches, cache_dir=cache_dir, offline=offline
@@ -562,7 +613,9 @@ def test_command(
             reports.write_junit(junit, outcomes, duration)
         summary_dir = results_dir or content.root / "test_results"
         reports.write_summary(
-            summary_dir / "summary.yml", outcomes, "selected" if detections else "all"
+            summary_dir / "summary.yml",
+            outcomes,
+            "selected" if detections or changes or since or shard_text else "all",
         )
     except OSError as exc:
         _fail_usage(f"cannot write the reports: {exc}")
@@ -887,6 +940,18 @@ def replay(
         f"Replayed {result.events} events in {result.batches} batch(es) via {result.via} "
         f"into index {index}{searchable} in {result.seconds:.2f} s ({rate:,.0f} events/s)"
     )
+
+
+def _register_more_commands() -> None:
+    """Commands that live in their own modules (they import only click at start-up)."""
+    from contentkit.cli_release import release
+    from contentkit.cli_scaffold import init, new
+
+    for command in (init, new, release):
+        cli.add_command(command)
+
+
+_register_more_commands()
 
 
 def main(argv: list[str] | None = None) -> Any:
