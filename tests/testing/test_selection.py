@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,9 @@ def test_shards_split_the_selection_without_overlap(repo: Path) -> None:
 def test_no_git_repository_is_a_clear_error(tmp_path: Path) -> None:
     from contentkit.content.scaffold import init_repository
 
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
     root = tmp_path / "plain"
     init_repository(root)
     content = validate(root).content
@@ -156,3 +160,21 @@ def test_changes_runs_only_the_selection(repo: Path, tmp_path: Path) -> None:
     results = json.loads(report.read_text())
     names = {r["detection"] for r in results["results"]}
     assert names == {"Kubernetes DaemonSet Deployed"}
+
+
+def test_no_git_installed_is_a_clear_error(repo: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PATH"}
+    env["PATH"] = str(repo / "no-bin-here")
+    done = subprocess.run(
+        [sys.executable, "-m", "contentkit", "test", "--changes", str(repo)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    assert "git is not installed" in done.stderr
+    assert "Traceback" not in done.stderr
