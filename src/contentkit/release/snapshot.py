@@ -19,9 +19,17 @@ from typing import Any
 from contentkit.conf.conffile import ConfError, read_conf
 
 LOCK_VERSION = 1
+# Keys left out of the digest: those that only record a release, and those that contentctl and
+# contentkit derive differently from the same YAML (so that a previous release built by
+# contentctl compares equal to the same content built by contentkit).
+_DERIVED = {
+    "action.escu.providing_technologies",
+    "providing_technologies",
+    "action.escu.data_models",
+}
 _DROP = {
-    "detection": {"action.escu.creation_date", "action.escu.modification_date"},
-    "story": {"version", "last_updated", "searches"},
+    "detection": {"action.escu.creation_date", "action.escu.modification_date", *_DERIVED},
+    "story": {"version", "last_updated", "searches", "category", *_DERIVED},
     "lookup": {"filename"},
 }
 
@@ -57,8 +65,38 @@ class Snapshot:
         }
 
 
+def _url(text: str) -> str:
+    """A URL as contentctl's validator writes it: blanks escaped, `/` for an empty path."""
+    from urllib.parse import urlsplit
+
+    text = text.strip().replace(" ", "%20")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if parts.scheme in {"http", "https"} and parts.netloc and not parts.path:
+        return parts._replace(path="/").geturl()
+    return text
+
+
+def _normal(value: str) -> str:
+    """A conf value with the differences that mean nothing taken out: blanks at line ends,
+    JSON layout, the order of JSON lists of strings, URL spelling."""
+    text = value.strip()
+    if text[:1] in "[{":
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            if isinstance(parsed, list) and all(isinstance(x, str) for x in parsed):
+                parsed = sorted(_url(x) if x.startswith("http") else x for x in parsed)
+            return json.dumps(parsed, sort_keys=True)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
 def _digest(values: dict[str, str], drop: set[str], extra: bytes = b"") -> str:
-    kept = {k: v for k, v in sorted(values.items()) if k not in drop}
+    kept = {k: _normal(v) for k, v in sorted(values.items()) if k not in drop}
     if "action.correlationsearch.metadata" in kept:
         try:
             meta = json.loads(kept["action.correlationsearch.metadata"])
@@ -106,7 +144,7 @@ def from_app_files(files: dict[str, bytes]) -> Snapshot:
         except ValueError:
             continue
         name = values.get("action.correlationsearch.label") or stanza.name
-        extra = json.dumps(explanations.get(stanza.name, {}), sort_keys=True).encode()
+        extra = _digest(explanations.get(stanza.name, {}), _DROP["detection"]).encode()
         version = meta.get("detection_version")
         snap.add(
             Entry(
