@@ -7,6 +7,7 @@ It is skipped, with the reason, when none of that works (no network, no PyPI).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from contentkit.content.validate import validate
+from contentkit.render.api import write_api
 from contentkit.render.build import build
 
 pytestmark = pytest.mark.slow
@@ -96,3 +98,40 @@ def test_fresh_contentctl_init_repository_through_the_cli(init_repo: Path, tmp_p
     assert done.returncode == 0, done.stderr
     # build_path: dist in the generated contentctl.yml
     assert (repo / "dist" / "api" / "detections_v2.json").is_file()
+
+
+def test_api_output_has_contentctl_shape(init_repo: Path, tmp_path: Path) -> None:
+    """contentctl's own `build --build-api` and contentkit's `build --api` on the same fresh
+    repository: the same objects, each with the same keys and the same main values."""
+    theirs_repo = tmp_path / "theirs"
+    shutil.copytree(init_repo, theirs_repo)
+    done = subprocess.run(
+        [_contentctl(), "build", "--build-api", "--no-enrichments"],
+        cwd=theirs_repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"contentctl build failed: {done.stdout[-500:]} {done.stderr[-500:]}")
+    ours = tmp_path / "ours"
+    report = validate(init_repo)
+    write_api(report.content, ours)
+    for kind in ("detections", "stories", "macros", "lookups", "deployments", "baselines"):
+        name = f"{kind}_v2.json"
+        theirs_doc = json.loads((theirs_repo / "dist" / "api" / name).read_text())[kind]
+        ours_doc = json.loads((ours / name).read_text())[kind]
+        assert sorted(o["name"] for o in ours_doc) == sorted(o["name"] for o in theirs_doc), kind
+        by_name = {o["name"]: o for o in theirs_doc}
+        for obj in ours_doc:
+            assert set(obj) == set(by_name[obj["name"]]), (kind, obj["name"])
+    theirs_det = json.loads((theirs_repo / "dist/api/detections_v2.json").read_text())
+    ours_det = json.loads((ours / "detections_v2.json").read_text())
+    for mine, other in zip(
+        sorted(ours_det["detections"], key=lambda d: d["name"]),
+        sorted(theirs_det["detections"], key=lambda d: d["name"]),
+        strict=True,
+    ):
+        for key in ("id", "search", "type", "source", "datamodel", "rba", "version", "date"):
+            assert mine[key] == other[key], key
+        assert [m["name"] for m in mine["macros"]] == [m["name"] for m in other["macros"]]

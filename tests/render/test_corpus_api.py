@@ -49,9 +49,10 @@ def test_api_output_of_the_corpus(tmp_path: Path) -> None:
     assert all(set(d) == DETECTION_KEYS for d in detections)
     assert len(docs["stories"]["stories"]) == len(content.stories)
     assert len(docs["baselines"]["baselines"]) == len(content.baselines)
-    assert {lk["name"] for lk in docs["lookups"]["lookups"]} == {lk.name for lk in content.lookups}
+    names = {lk["name"] for lk in docs["lookups"]["lookups"]}
+    assert names == {lk.name for lk in content.lookups} | {"data_sources"}
     macros = {m["name"] for m in docs["macros"]["macros"]}
-    assert {m.key for m in content.macros} <= macros
+    assert {m.name for m in content.macros} <= macros
     with_macros = [d for d in detections if d["macros"]]
     assert len(with_macros) > 1800  # every search calls at least its filter macro
     warned = [d for d in detections if d["description"].startswith("**WARNING**")]

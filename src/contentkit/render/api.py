@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -274,6 +275,25 @@ class _Api:
             "datamodel": view.data_models,
         }
 
+    def lookups_document(self) -> list[dict[str, Any]]:
+        """The content's lookups, and the data source list the build writes as a lookup."""
+        out = [_lookup(lk) for lk in self.content.lookups]
+        if self.content.data_sources:
+            out.append(
+                {
+                    "name": "data_sources",
+                    "description": "A lookup file that contains the data source objects for "
+                    "detections.",
+                    "filename": f"data_sources_{self.app.build[:8]}.csv",
+                    "default_match": "",
+                    "match_type": "",
+                    "min_matches": None,
+                    "max_matches": None,
+                    "case_sensitive_match": "false",
+                }
+            )
+        return sorted(out, key=lambda entry: entry["name"])
+
     def documents(self, published: datetime) -> dict[str, Any]:
         app = self.app
         content = self.content
@@ -285,10 +305,14 @@ class _Api:
             "detections": [self.detection(dv) for dv in app.detections],
             "stories": [self.story(sv, by_story.get(sv.story.name, [])) for sv in app.stories],
             "macros": [
-                {"definition": m.definition, "description": m.description, "name": m.stanza}
+                {
+                    "definition": m.definition,
+                    "description": m.description,
+                    "name": re.sub(r"\(\d+\)$", "", m.stanza),  # the name, without arity
+                }
                 for m in app.macros
             ],
-            "lookups": [_lookup(lk) for lk in sorted(content.lookups, key=lambda x: x.name)],
+            "lookups": self.lookups_document(),
             "deployments": [
                 _deployment(d) for d in sorted(content.deployments, key=lambda d: d.name)
             ],
