@@ -271,7 +271,8 @@ def from_repository(root: Path) -> Snapshot:
 
 
 def _macro_version(root: Path, rel: str) -> tuple[int | None, str | None]:
-    """Macros carry `version` and `date` only optionally (contentctl 5 accepts them)."""
+    """A macro's `version` and `date`: optional in its YAML (contentctl 5 accepts them); a
+    missing version is 1, as contentctl takes it, so a changed macro must say version 2."""
     import yaml
 
     try:
@@ -280,7 +281,7 @@ def _macro_version(root: Path, rel: str) -> tuple[int | None, str | None]:
         return None, None
     if not isinstance(doc, dict):
         return None, None
-    version = doc.get("version")
+    version = doc.get("version", 1)
     date = doc.get("date")
     return (
         int(str(version)) if str(version).isdigit() else None,
