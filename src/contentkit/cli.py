@@ -191,14 +191,24 @@ def _report_validation(report: Any, *, quiet: bool = False) -> Any:
     "--output",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Output folder (default: build/ inside PATH).",
+    help="Output folder (default: build_path of contentctl.yml, else build/, inside PATH).",
+)
+@click.option(
+    "--api",
+    "api",
+    is_flag=True,
+    help="Also write OUTPUT/api/*_v2.json, the JSON API of the content (build_api: true in "
+    "contentctl.yml does the same).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the package path.")
-def build(path: Path, output: Path | None, quiet: bool) -> None:
+def build(path: Path, output: Path | None, api: bool, quiet: bool) -> None:
     """Validate, then build the Splunk app and its package.
 
-    Writes OUTPUT/<appid>/ (the app folder) and OUTPUT/<appid>-<version>.tar.gz. Everything is
-    built in a temporary folder first: a failed build leaves the previous output untouched.
+    Writes OUTPUT/<appid>/ (the app folder), OUTPUT/<appid>-<version>.tar.gz and the same
+    package as OUTPUT/<appid>-latest.tar.gz; with --api also OUTPUT/api/ (detections, stories,
+    macros, lookups, deployments, baselines, response tasks and version as JSON, in the shape
+    of contentctl's dist/api). Everything is built in a temporary folder first: a failed
+    build leaves the previous output untouched.
     Building the same content twice gives the same .tar.gz bytes; set SOURCE_DATE_EPOCH to fix
     the build date (otherwise it is the newest date found in the content).
 
@@ -206,6 +216,7 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
     Examples:
       contentkit build
       contentkit build ../security_content --output dist
+      contentkit build --api   # and build/api/detections_v2.json, stories_v2.json, ...
     """
     from contentkit.content.validate import RepositoryError, check, load
     from contentkit.render.build import BuildError
@@ -218,7 +229,9 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
         _fail_usage(str(exc))
     if loaded.has_errors or loaded.content.config is None:
         _report_validation(check(loaded), quiet=quiet)  # prints the errors, exits 1
-    target = output if output is not None else loaded.content.root / "build"
+    config = loaded.content.config
+    assert config is not None  # checked above
+    target = output if output is not None else loaded.content.root / (config.build_path or "build")
 
     def progress(message: str) -> None:
         if not quiet:
@@ -234,6 +247,14 @@ def build(path: Path, output: Path | None, quiet: bool) -> None:
     except BuildError as exc:
         click.echo(f"contentkit: build failed: {exc}", err=True)
         sys.exit(EXIT_CONTENT)
+    if api or config.build_api:
+        from contentkit.render.api import write_api
+
+        try:
+            written = write_api(loaded.content, target / "api")
+        except OSError as exc:
+            _fail_usage(f"cannot write the API output: {exc}")
+        progress(f"API: {len(written)} files in {os.path.relpath(target / 'api')}")
     if not quiet:
         click.echo(
             f"Built {result.detections} detections, {result.baselines} baselines, "
@@ -487,6 +508,33 @@ def _splunk_targets(
     default=None,
     help="App package to install on every target first (apps/local; a path the server can read).",
 )
+@click.option(
+    "--changes",
+    is_flag=True,
+    help="Only detections changed in git since --since, or using a changed macro, lookup, data "
+    "source, story, deployment or dataset.",
+)
+@click.option(
+    "--since",
+    metavar="REF",
+    default=None,
+    help="Git revision to compare with (implies --changes; default: merge base with the "
+    "default branch).",
+)
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    default=None,
+    help="Run only the I-th of N slices of the selected detections (for CI machines).",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the selected detections and tests (JSON) here and run nothing.",
+)
 @click.option("--username", envvar="SPLUNK_USERNAME", help="Splunk user [env SPLUNK_USERNAME].")
 @click.option("--password", envvar="SPLUNK_PASSWORD", help="Its password [env SPLUNK_PASSWORD].")
 @click.option(
@@ -512,6 +560,10 @@ def test_command(
     token: str | None = None,
     insecure: bool = False,
     app_paths: tuple[Path, ...] = (),
+    changes: bool = False,
+    since: str | None = None,
+    shard_text: str | None = None,
+    plan_path: Path | None = None,
 ) -> None:
     """Test detections by replaying their datasets into the embedded SPL engine.
 
@@ -547,6 +599,9 @@ def test_command(
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
       contentkit test ../security_content --offline --app Splunk_SA_CIM.tgz \\
           --app splunk-add-on-for-sysmon_500.tgz -d "Detect HTML Help Spawn Child Process"
+      contentkit test --changes                      # what this branch changed
+      contentkit test --since v1.2.0 --shard 2/4     # CI machine 2 of 4
+      contentkit test --changes --plan plan.json     # list the tests, run nothing
     """
     from contentkit.replay.datasets import DatasetResolver
     from contentkit.testing import reports, runner
@@ -566,6 +621,23 @@ def test_command(
         chosen, unknown = runner.select(content.detections, detections, content.root)
         if unknown:
             _fail_usage(f"no detection matches {', '.join(repr(u) for u in unknown)}")
+    if changes or since is not None or shard_text is not None or plan_path is not None:
+        from contentkit.testing import selection
+
+        try:
+            chosen, reasons, commit = selection.narrow(
+                content, chosen, changes=changes, since=since, shard_text=shard_text
+            )
+            if plan_path is not None:
+                plan = selection.plan_document(chosen, reasons, since=commit, shard_text=shard_text)
+                selection.write_plan(plan_path, plan)
+        except selection.SelectionError as exc:
+            _fail_usage(str(exc))
+        except OSError as exc:
+            _fail_usage(f"cannot write the plan: {exc}")
+        if plan_path is not None:
+            click.echo(f"Planned {len(chosen)} detection(s): {plan_path}", err=True)
+            sys.exit(EXIT_OK)
     caches = content.config.test_data_caches if content.config else ()
     resolver = DatasetResolver.for_content(
         content.root, caches, cache_dir=cache_dir, offline=offline
@@ -601,7 +673,9 @@ def test_command(
             reports.write_junit(junit, outcomes, duration)
         summary_dir = results_dir or content.root / "test_results"
         reports.write_summary(
-            summary_dir / "summary.yml", outcomes, "selected" if detections else "all"
+            summary_dir / "summary.yml",
+            outcomes,
+            "selected" if detections or changes or since or shard_text else "all",
         )
     except OSError as exc:
         _fail_usage(f"cannot write the reports: {exc}")
@@ -929,6 +1003,18 @@ def replay(
         f"Replayed {result.events} events in {result.batches} batch(es) via {result.via} "
         f"into index {index}{searchable} in {result.seconds:.2f} s ({rate:,.0f} events/s)"
     )
+
+
+def _register_more_commands() -> None:
+    """Commands that live in their own modules (they import only click at start-up)."""
+    from contentkit.cli_release import release
+    from contentkit.cli_scaffold import init, new
+
+    for command in (init, new, release):
+        cli.add_command(command)
+
+
+_register_more_commands()
 
 
 def main(argv: list[str] | None = None) -> Any:

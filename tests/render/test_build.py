@@ -133,6 +133,7 @@ def test_failed_build_leaves_previous_output(pack: Path, tmp_path: Path) -> None
     assert sorted(p.name for p in out.iterdir()) == [
         "DA-ESS-contentkit",
         "DA-ESS-contentkit-0.1.0.tar.gz",
+        "DA-ESS-contentkit-latest.tar.gz",
     ]
 
 
@@ -206,6 +207,7 @@ def test_abandoned_build_leaves_nothing(
     assert sorted(p.name for p in out.iterdir()) == [
         "DA-ESS-contentkit",
         "DA-ESS-contentkit-0.1.0.tar.gz",
+        "DA-ESS-contentkit-latest.tar.gz",
     ]
     assert (out / "DA-ESS-contentkit-0.1.0.tar.gz").read_bytes() == previous
     import multiprocessing

@@ -102,7 +102,11 @@ def test_build_result_and_manifest(seed_pack: Path, tmp_path: Path) -> None:
         "incompatibleApps": None,
         "platformRequirements": None,
     }
-    assert sorted(p.name for p in out.iterdir()) == [APP, f"{APP}-0.1.0.tar.gz"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        APP,
+        f"{APP}-0.1.0.tar.gz",
+        f"{APP}-latest.tar.gz",
+    ]
 
 
 def test_build_without_a_config_or_a_writable_output(pack: Path, tmp_path: Path) -> None:

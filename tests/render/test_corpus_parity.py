@@ -25,7 +25,8 @@ pytestmark = pytest.mark.corpus
 
 ACTED_ON = re.compile(
     r"(search|cron_schedule|dispatch\..+|schedule_window|enableSched|disabled|action\.risk.*"
-    r"|action\.notable.*|action\.correlationsearch\..+|alert\.suppress.*|definition|args)"
+    r"|action\.notable.*|action\.correlationsearch\..+|alert\.suppress.*|definition|args"
+    r"|match_type|min_matches|max_matches|external_type|collection|fields_list)"
 )
 FILES = ("savedsearches.conf", "macros.conf", "analyticstories.conf", "transforms.conf")
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from contentkit.content import searchscan
+from contentkit.content import contentctl_rules, searchscan
 from contentkit.content.external import EXTERNAL_LOOKUPS, EXTERNAL_MACROS
 from contentkit.content.model import Baseline, Content, Detection, RiskObject, ThreatObject
 from contentkit.content.problems import Severity, did_you_mean
@@ -35,6 +35,7 @@ def check(
     content: Content,
     names: dict[str, list[tuple[str, str]]],
     output_fields: dict[str, set[str] | None] | None = None,
+    token_misses: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Finding]:
     """All cross-reference findings. `names`: kind -> [(name, file)] of every document read,
     including those whose schema failed (so one bad file does not cascade into many errors).
@@ -74,6 +75,8 @@ def check(
         out += _macros(det.file, det.search, callable_macros, macro_names)
         out += _lookups(det.file, det.search, known_lookups)
         out += _rba_fields(det, macro_table, known_fields)
+        out += _message_tokens(det, macro_table, known_fields, token_misses)
+        out += contentctl_rules.tstats_without_summariesonly(det.file, det.search)
         # (a type outside the schema's enum is already reported by the schema)
         if det.type in _DETECTION_TYPES and det.type.lower() not in deployment_types:
             out.append(
@@ -96,6 +99,7 @@ def check(
                         )
                     )
     for base in content.baselines:
+        out += contentctl_rules.tstats_without_summariesonly(base.file, base.search)
         out += _stories(base.file, base.analytic_stories, story_names)
         out += _macros(base.file, base.search, callable_macros, macro_names)
         out += _lookups(base.file, base.search, known_lookups)
@@ -114,6 +118,8 @@ def check(
             )
         )
     out += _attack_ids(content)
+    out += contentctl_rules.name_lengths(content)
+    out += contentctl_rules.deprecation_mapping(content)
     for lookup in content.lookups:
         if lookup.data_file is not None and not lookup.data_file.is_file():
             out.append(
@@ -346,6 +352,77 @@ def _rba_fields(
                     "warning",
                 )
             )
+    return out
+
+
+_TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_.{}:-]*)\$")
+
+
+def message_misses(message: str, search: str, fields: set[str] | None) -> tuple[str, ...]:
+    """The `$field$` tokens of a risk message that are not output fields of the search (when
+    those cannot be told: that are not even named in it). Cheap enough for the workers."""
+    if "$" not in message:
+        return ()
+    tokens = dict.fromkeys(_TOKEN.findall(message))
+    if fields is None:
+        return tuple(t for t in tokens if t not in search)
+    return tuple(t for t in tokens if t not in fields and not searchscan.field_in(t, fields))
+
+
+def _message_tokens(
+    det: Detection,
+    macros: dict[str, tuple[tuple[str, ...], str]],
+    known: dict[str, set[str] | None],
+    misses_known: dict[str, tuple[str, ...]] | None = None,
+) -> list[Finding]:
+    """Each `$field$` of the risk message must be an output field of the search: an error when
+    the search's output is certain, a warning when a macro, lookup or command the scan cannot
+    follow may produce it."""
+    if det.rba is None:
+        return []
+    misses = (misses_known or {}).get(det.file)
+    if misses is None:
+        fields = (
+            known[det.file] if det.file in known else searchscan.output_fields(det.search, macros)
+        )
+        misses = message_misses(det.rba.message, det.search, fields)
+    if not misses:
+        return []
+    fields = known[det.file] if det.file in known else searchscan.output_fields(det.search, macros)
+    path: tuple[str, ...] = ("tags", "message") if det.legacy else ("rba", "message")
+    if fields is None:
+        return [
+            Finding(
+                det.file,
+                path,
+                f"risk message field ${token}$ is never named in the search",
+                "warning",
+            )
+            for token in misses
+        ]
+    certain = not searchscan.tail_may_add_fields(det.search, macros)
+    out = []
+    for token in misses:
+        # Splunk's contentctl only asks that the name appear somewhere in the search text (and
+        # of production detections); content it builds is never refused here: such a token is
+        # a warning, and so is one that a macro, lookup or unfollowed command may produce.
+        named = token.lower() in det.search.lower()
+        error = certain and not named and not det.legacy and det.status == "production"
+        if error:
+            why = ""
+        elif certain:
+            why = "; the name only appears elsewhere in the search, the message will show it empty"
+        else:
+            why = "; it may come from a macro, lookup or command this check cannot follow"
+        out.append(
+            Finding(
+                det.file,
+                path,
+                f"risk message field ${token}$ is not among the search's output fields "
+                f"({_listing(fields)}){did_you_mean(token, fields)}{why}",
+                "error" if error else "warning",
+            )
+        )
     return out
 
 

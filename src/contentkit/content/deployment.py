@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contentkit.content.model import Baseline, Deployment, Detection, Notable, Scheduling
+from contentkit.content.model import Baseline, Deployment, Detection, Notable, Scheduling, truthy
 
 
 @dataclass
@@ -30,7 +30,7 @@ def schedule_for(obj: Detection | Baseline, deployment: Deployment | None) -> Sc
     rba = deployment.rba if deployment else False
     email = deployment.email if deployment else None
     if actions is not None:
-        rba = bool((actions.get("rba") or {}).get("enabled", False))
+        rba = truthy((actions.get("rba") or {}).get("enabled", False))
         raw = actions.get("notable")
         notable = (
             Notable(

@@ -128,6 +128,9 @@ class Deployment:
     email: dict[str, str] | None = None
     disabled: bool = True
     description: str = ""
+    author: str = ""
+    date: str = ""
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ class Detection:
     confidence: int | None = None  # legacy v4 tags.confidence
     creation_date: str = ""
     modification_date: str = ""
+    is_visible: bool = False  # contentkit: show the saved search in Splunk's UI
 
     @property
     def stem(self) -> str:
@@ -307,6 +311,9 @@ class AppConfig:
     mitre_enrichment: str | None = None
     # the `apps:` list, each entry as sorted (key, value-as-text) pairs (read by contentkit.apps)
     apps: tuple[tuple[tuple[str, str], ...], ...] = ()
+    build_path: str | None = None  # where `build` writes (relative to the repository)
+    build_api: bool = False  # also write the JSON API output
+    enforce_deprecation_mapping: bool = False  # deprecated/removed content needs a mapping entry
 
 
 @dataclass
@@ -363,6 +370,14 @@ def _version(value: Any) -> int:
 
 def _date(doc: dict[str, Any]) -> str:
     return str(doc.get("date") or doc.get("modification_date") or doc.get("creation_date") or "")
+
+
+def truthy(value: Any) -> bool:
+    """A YAML flag that may be written as a boolean or as the string 'true'/'false' (contentctl
+    accepts `enabled: 'true'`)."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
 
 
 def _boolish(value: Any) -> bool | None:
@@ -493,6 +508,7 @@ def detection_from(rel: str, doc: dict[str, Any]) -> Detection:
         confidence=tags.get("confidence"),
         creation_date=str(doc.get("creation_date") or doc.get("date") or ""),
         modification_date=str(doc.get("modification_date") or doc.get("date") or ""),
+        is_visible=bool(doc.get("is_visible", False)),
     )
 
 
@@ -628,7 +644,7 @@ def deployment_from(rel: str, doc: dict[str, Any]) -> Deployment:
             latest_time=sched["latest_time"],
             schedule_window=sched.get("schedule_window", "auto"),
         ),
-        rba=bool((actions.get("rba") or {}).get("enabled", False)),
+        rba=truthy((actions.get("rba") or {}).get("enabled", False)),
         notable=Notable(
             rule_title=notable.get("rule_title", "%name%"),
             rule_description=notable.get("rule_description", "%description%"),
@@ -639,6 +655,9 @@ def deployment_from(rel: str, doc: dict[str, Any]) -> Deployment:
         email=dict(actions["email"]) if actions.get("email") else None,
         disabled=doc.get("disabled", True),
         description=doc.get("description") or "",
+        author=doc.get("author") or "",
+        date=_date(doc),
+        version=_version(doc.get("version")),
     )
 
 
@@ -674,5 +693,10 @@ def config_from(doc: dict[str, Any]) -> AppConfig:
             tuple(sorted((str(k), "" if v is None else str(v)) for k, v in entry.items()))
             for entry in doc.get("apps") or []
             if isinstance(entry, dict)
+        ),
+        build_path=doc.get("build_path"),
+        build_api=truthy(doc.get("build_api", False)),
+        enforce_deprecation_mapping=truthy(
+            doc.get("enforce_deprecation_mapping_requirement", False)
         ),
     )

@@ -294,7 +294,7 @@ def _follow(segments: list[str]) -> set[str] | None:
             if len(outputs) == 2:
                 fields |= _aggregate_fields(outputs[1])
         elif command == "rex" and fields is not None:
-            fields |= set(re.findall(r"\?<([A-Za-z_][A-Za-z0-9_]*)>", args))
+            fields |= set(re.findall(r"\?P?<([A-Za-z_][A-Za-z0-9_]*)>", args))
         elif command in {"eventstats", "streamstats"} and fields is not None:
             fields |= _aggregate_fields(args)
     return fields
@@ -335,3 +335,63 @@ def field_in(field: str, fields: set[str]) -> bool:
         if "*" in name and re.fullmatch(re.escape(name).replace(r"\*", ".*"), field):
             return True
     return False
+
+
+# Commands after the last field-setting one that this scan follows exactly (they add no field
+# it does not see); any other command, a lookup without OUTPUT, or a macro it cannot expand may
+# add fields.
+_FOLLOWED = {
+    "stats",
+    "tstats",
+    "chart",
+    "timechart",
+    "sistats",
+    "mstats",
+    "table",
+    "fields",
+    "rename",
+    "eval",
+    "rex",
+    "eventstats",
+    "streamstats",
+    "where",
+    "search",
+    "sort",
+    "dedup",
+    "head",
+    "tail",
+    "fillnull",
+    "reverse",
+    "makemv",
+    "mvcombine",
+    "regex",
+    "uniq",
+    "top",
+    "rare",
+}
+_NOT_ADDING_MACROS = re.compile(r".*_filter$|drop_dm_object_name|security_content_ctime")
+
+
+def tail_may_add_fields(search: str, macros: Mapping[str, tuple[tuple[str, ...], str]]) -> bool:
+    """Could the end of the search (after its last field-setting command) produce fields that
+    `output_fields` does not list? True for unknown macros, lookups without OUTPUT and commands
+    the scan does not follow."""
+    for segment in reversed(split_pipes(strip_comments(search))):
+        for call in macro_calls(segment):
+            if call.key not in macros and not _NOT_ADDING_MACROS.fullmatch(call.name):
+                return True
+        parts = split_pipes(expand_macros(segment, macros)) if "`" in segment else [segment]
+        for part in parts:
+            words = part.split(None, 1)
+            if not words or words[0].startswith("`"):
+                continue
+            command = words[0].lower()
+            args = words[1] if len(words) > 1 else ""
+            if command == "lookup":
+                if not re.search(r"\sOUTPUT(?:NEW)?\s", args, re.I):
+                    return True
+            elif command not in _FOLLOWED:
+                return True
+        if any(_sets_fields(part) for part in parts):
+            return False
+    return True

@@ -17,7 +17,7 @@ from typing import Any
 
 from contentkit.content import crossref, layout, model, schema, searchscan, splcheck
 from contentkit.content.problems import Problem, field_path
-from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml
+from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml, top_level_position
 
 
 class RepositoryError(Exception):
@@ -63,6 +63,7 @@ class _FileResult:
     # a detection's search output fields, worked out in the worker (see crossref._rba_fields)
     output_fields: tuple[str, ...] | None = None
     has_output_fields: bool = False
+    token_misses: tuple[str, ...] = ()  # risk message $tokens$ that are not output fields
     name: str | None = None
     id: str | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -155,6 +156,11 @@ def _read_one(source: layout.SourceFile, pack: bool = True) -> _FileResult:
             fields = searchscan.output_fields(data["search"], _MACROS)
             result.output_fields = None if fields is None else tuple(sorted(fields))
             result.has_output_fields = True
+            risk_message = (data.get("rba") or {}).get("message") or (data.get("tags") or {}).get(
+                "message"
+            )
+            if isinstance(risk_message, str):
+                result.token_misses = crossref.message_misses(risk_message, data["search"], fields)
     result.problems += _locate(findings, {source.rel: raw})
     return result
 
@@ -221,6 +227,7 @@ class Loaded:
     output_fields: dict[str, set[str] | None]
     problems: list[Problem]
     files_read: int
+    token_misses: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -268,10 +275,12 @@ def load(root: Path) -> Loaded:
     finally:
         _MACROS = None
     output_fields: dict[str, set[str] | None] = {}
+    token_misses: dict[str, tuple[str, ...]] = {}
     for result in results:
         if result.has_output_fields:
             fields = result.output_fields
             output_fields[result.source.rel] = None if fields is None else set(fields)
+            token_misses[result.source.rel] = result.token_misses
         kind = result.source.kind
         problems += result.problems
         if result.name is not None:
@@ -297,14 +306,14 @@ def load(root: Path) -> Loaded:
             if result.valid:
                 getattr(content, _TARGET[kind]).append(obj)
 
-    return Loaded(content, checked, names, ids, output_fields, problems, len(sources))
+    return Loaded(content, checked, names, ids, output_fields, problems, len(sources), token_misses)
 
 
 def check(loaded: Loaded) -> Report:
     """The second half of validation: cross references; every problem, located and sorted."""
     root = loaded.content.root
     findings = crossref.unique_ids(loaded.ids) + crossref.check(
-        loaded.checked, loaded.names, loaded.output_fields
+        loaded.checked, loaded.names, loaded.output_fields, loaded.token_misses
     )
     raws = {}
     for rel in {f.file for f in findings}:
@@ -334,7 +343,12 @@ def _locate(findings: list[crossref.Finding], raws: dict[str, bytes]) -> list[Pr
     for finding in findings:
         raw = raws.get(finding.file)
         line = column = 0
-        if raw is not None:
+        quick = None
+        if raw is not None and len(finding.path) == 1 and isinstance(finding.path[0], str):
+            quick = top_level_position(raw, finding.path[0], at_key=finding.at_key)
+        if quick is not None:
+            line, column = quick
+        elif raw is not None:
             source_map = maps.get(finding.file)
             if source_map is None:
                 source_map = maps[finding.file] = SourceMap(raw)

@@ -238,3 +238,32 @@ class SourceMap:
             elif isinstance(node, yaml.SequenceNode):
                 todo.extend(node.value)
         return sorted(out, key=lambda item: (item[1], item[2]))
+
+
+def top_level_position(data: bytes, key: str, *, at_key: bool = False) -> tuple[int, int] | None:
+    """(line, column) of a top-level key's value (or of the key) found without composing the
+    document: only when the key starts exactly one line at column 1 and its value starts on
+    that line. None when that cannot be told this way (then compose with SourceMap)."""
+    needle = key.encode("utf-8") + b":"
+    hits = []
+    start = 0
+    while True:
+        at = data.find(needle, start)
+        if at < 0:
+            break
+        if at == 0 or data[at - 1 : at] == b"\n":
+            hits.append(at)
+        start = at + 1
+    if len(hits) != 1:
+        return None
+    at = hits[0]
+    line = data.count(b"\n", 0, at) + 1
+    if at_key:
+        return (line, 1)
+    end = data.find(b"\n", at)
+    rest = data[at + len(needle) : end if end >= 0 else len(data)]
+    if not rest.strip() or rest[:1] not in (b" ", b"\t") or rest.lstrip().startswith(b"#"):
+        return None
+    offset = len(rest) - len(rest.lstrip(b" \t"))
+    # columns count characters, not bytes: the key and blanks are ASCII here
+    return (line, len(needle) + offset + 1)

@@ -41,6 +41,8 @@ CONF_FILES = {
 # about an empty collections.conf, for example)
 ALWAYS_WRITTEN = {"app.conf.j2", "savedsearches.conf.j2", "macros.conf.j2", "default.meta.j2"}
 MITRE_FILE = "mitre_enrichment.csv"
+# saved searches a repository keeps as conf text, appended to savedsearches.conf as they are
+FBD_FILE = "static_configs/savedsearches_fbd.conf"
 
 
 class BuildError(Exception):
@@ -209,7 +211,42 @@ def assemble(
         if not (app_dir / "README.md").exists():
             _write(app_dir / "README.md", templating.render_text("README.md.j2", **context))
         _write(app_dir / "app.manifest", _manifest(app))
+    _merge_static_searches(content, app_dir, progress)
     return app
+
+
+def unix_newlines(data: bytes) -> bytes:
+    """CSV bytes with every line ending as a single newline (as contentctl writes lookups)."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _merge_static_searches(content: Content, app_dir: Path, progress: Progress) -> None:
+    """Append the stanzas of `static_configs/savedsearches_fbd.conf` to savedsearches.conf.
+    The file is read strictly, and the merged file must read back strictly too (a stanza that
+    repeats a generated one is an error naming it)."""
+    from contentkit.conf import ConfError, read_conf, read_conf_file
+
+    source = content.root / FBD_FILE
+    if not source.is_file():
+        return
+    progress(f"merging {FBD_FILE}")
+    try:
+        extra = read_conf_file(source, strict=True, source=FBD_FILE)
+    except ConfError as exc:
+        raise BuildError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"{FBD_FILE}: not UTF-8 text ({exc.reason})") from None
+    if not len(extra):
+        return
+    target = app_dir / CONF_FILES[BIG_CONF]
+    text = target.read_text(encoding="utf-8")
+    body = source.read_text(encoding="utf-8").replace("\r\n", "\n").strip("\n")
+    merged = text.rstrip("\n") + "\n\n" + body + "\n"
+    try:
+        read_conf(merged, source="default/savedsearches.conf", strict=True)
+    except ConfError as exc:
+        raise BuildError(f"merging {FBD_FILE}: {exc}") from None
+    target.write_text(merged, encoding="utf-8", newline="\n")
 
 
 def _copy_data(content: Content, app: views.AppView, app_dir: Path) -> None:
@@ -218,7 +255,7 @@ def _copy_data(content: Content, app: views.AppView, app_dir: Path) -> None:
     lookups_dir = app_dir / "lookups"
     for lv in app.lookups:
         if lv.filename and lv.lookup.data_file is not None:
-            _write(lookups_dir / lv.filename, lv.lookup.data_file.read_bytes())
+            _write(lookups_dir / lv.filename, unix_newlines(lv.lookup.data_file.read_bytes()))
     for lookup in content.lookups:
         if lookup.lookup_type == "mlmodel" and lookup.data_file is not None:
             _write(lookups_dir / lookup.data_file.name, lookup.data_file.read_bytes())
@@ -242,6 +279,11 @@ def _copy_data(content: Content, app: views.AppView, app_dir: Path) -> None:
         )
         _write(app_dir / "default/data/ui/views" / f"{stem}.xml", text)
         app.dashboards.append((stem, dash.name))
+
+
+def latest_name(appid: str) -> str:
+    """The package's second name, which stays the same from release to release."""
+    return f"{appid}-latest.tar.gz"
 
 
 def build(
@@ -290,9 +332,12 @@ def build(
         files = sum(1 for p in app_dir.rglob("*") if p.is_file())
         final_dir = output / config.appid
         final_package = output / tarball.name
+        latest = work / latest_name(config.appid)
+        shutil.copyfile(tarball, latest)
         try:
             package.atomic_replace_dir(app_dir, final_dir)
             tarball.replace(final_package)
+            latest.replace(output / latest.name)
         except (OSError, package.PackageError) as exc:
             raise BuildError(f"cannot move the build into {output}: {exc}") from None
     finally:

@@ -61,6 +61,31 @@ def data_models(search: str) -> list[str]:
     return seen
 
 
+# The notice contentctl puts before the description of experimental and deprecated content
+_EXPERIMENTAL = (
+    "**WARNING**, this {kind} is marked **EXPERIMENTAL** by the Splunk Threat Research Team. "
+    "This means that the {kind} has been manually tested but we do not have the associated "
+    "attack data to perform automated testing or cannot share this attack dataset due to its "
+    "sensitive nature. If you have any questions feel free to email us at: "
+    "research@splunk.com. {description}"
+)
+_DEPRECATED = (
+    "**WARNING**, this {kind} has been marked **DEPRECATED** by the Splunk Threat Research "
+    "Team. This means that it will no longer be maintained or supported. If you have any "
+    "questions feel free to email us at: research@splunk.com. {description}"
+)
+
+
+def status_description(kind: str, status: str, description: str) -> str:
+    """The description as the app shows it: experimental and deprecated content carry a
+    warning first (`kind` is Detection, Baseline or Story)."""
+    if status == "experimental":
+        return _EXPERIMENTAL.format(kind=kind, description=description)
+    if status == "deprecated":
+        return _DEPRECATED.format(kind=kind, description=description)
+    return description
+
+
 def _fill(template: str, det: Detection) -> str:
     return template.replace("%name%", det.name).replace("%description%", det.description)
 
@@ -80,6 +105,7 @@ class DetectionView:
     drilldowns: list[dict[str, str]]
     data_models: list[str]
     throttling: dict[str, str] | None = None
+    description: str = ""  # with the experimental/deprecated warning
 
 
 def detection_view(det: Detection, label: str, deployment: Deployment | None) -> DetectionView:
@@ -149,6 +175,7 @@ def detection_view(det: Detection, label: str, deployment: Deployment | None) ->
         drilldowns=drilldowns,
         data_models=data_models(det.search),
         throttling=throttling,
+        description=status_description("Detection", det.status, det.description),
     )
 
 
@@ -158,6 +185,7 @@ class BaselineView:
     stanza: str
     schedule: Schedule
     data_models: list[str]
+    description: str = ""
 
 
 @dataclass
@@ -166,6 +194,7 @@ class StoryView:
     stanza: str
     searches: list[str]
     maintainers: list[dict[str, str]]
+    description: str = ""
 
 
 @dataclass
@@ -208,10 +237,11 @@ class AppView:
 
 
 def _maintainers(author: str) -> list[dict[str, str]]:
-    names = [a.strip() for a in author.split(",") if a.strip() and a.strip() != "Splunk"]
-    return [{"company": "no", "email": "-", "name": n} for n in names] or [
-        {"company": "no", "email": "-", "name": author}
-    ]
+    """One maintainer, as contentctl writes it: the name before the first comma, and everything
+    after that comma as the company ("no" when there is none)."""
+    name, comma, rest = author.partition(",")
+    company = rest[1:] if rest.startswith(" ") else rest
+    return [{"company": company if comma else "no", "email": "-", "name": name or "no"}]
 
 
 def lookup_filename(lookup: Lookup) -> str | None:
@@ -267,6 +297,7 @@ def app_view(content: Content, when: datetime) -> AppView:
                 stanza,
                 schedule_for(base, content.deployment_for("Baseline")),
                 data_models(base.search),
+                status_description("Baseline", base.status, base.description),
             )
         )
         for story_name in base.analytic_stories:
@@ -274,7 +305,11 @@ def app_view(content: Content, when: datetime) -> AppView:
     for story in sorted(content.stories, key=lambda s: s.name):
         view.stories.append(
             StoryView(
-                story, story.name, sorted(by_story.get(story.name, [])), _maintainers(story.author)
+                story,
+                story.name,
+                sorted(by_story.get(story.name, [])),
+                _maintainers(story.author),
+                status_description("Story", story.status, story.description),
             )
         )
     defined = set()
