@@ -411,9 +411,17 @@ class Parser:
                                 f"{tok.value}, found {_describe(sep)}",
                                 nxt.pos if sep.kind is Kind.EOF else sep.pos,
                             )
+                self._check_function(tok)
                 return Call(tok.value.lower(), tuple(args), pos=tok.pos)
             return FieldRef(tok.value, False, pos=tok.pos)
         raise self.error(f"expected an expression, found {_describe(tok)}", tok.pos)
+
+    def _check_function(self, tok: Token) -> None:
+        """A function the engine lacks is an error here, at parse time (never a null later)."""
+        from .functions import get_function
+
+        if get_function(tok.value) is None:
+            raise self.error(f"unknown eval function {tok.value.lower()}()", tok.pos)
 
     # ------------------------------------------------------------------ argument helpers
     def parse_options(self) -> dict[str, str]:
