@@ -85,8 +85,8 @@ def test_known_but_unimplemented_command_fails_at_run_time() -> None:
 
 
 def test_unsupported_command_later_in_pipeline_is_never_silently_skipped() -> None:
-    with pytest.raises(SplError, match="unsupported command iplocation"):
-        spl.run("search * | iplocation src", [{"_raw": "x", "src": "1.2.3.4"}])
+    with pytest.raises(SplError, match="unsupported command mstats"):
+        spl.run("search * | eval a=1 | mstats avg(cpu) where index=m", [{"_raw": "x"}])
 
 
 def test_unknown_eval_function_has_position() -> None:

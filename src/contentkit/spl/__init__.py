@@ -130,6 +130,7 @@ def iter_results(
         else:
             source = ListSource(ev)
     ctx = make_context(text, lookups=lookups, now=now, source=source)
+    ctx.macros = macros
     if stats is not None:
         ctx.stats = stats
     try:

@@ -101,6 +101,8 @@ class Context:
     subsearch_cache: dict[int, list[Event]] = field(default_factory=dict)
     #: fields the source must extract (``None``: all); set by :func:`execute`
     needed_fields: frozenset[str] | None = None
+    #: macros for search text built at run time (``map``, ``foreach``)
+    macros: Any = None
 
 
 def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:

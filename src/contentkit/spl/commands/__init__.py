@@ -41,7 +41,22 @@ def register(*names: str) -> Callable[[C], C]:
 def _load() -> None:
     global _LOADED
     if not _LOADED:
-        from . import combine, evaluation, fields, lookup, reshape, search, stats, text  # noqa: F401
+        from . import (  # noqa: F401
+            charting,
+            combine,
+            evaluation,
+            extraction,
+            fields,
+            flow,
+            geo,
+            lookup,
+            outputs,
+            reshape,
+            search,
+            stats,
+            text,
+            transaction,
+        )
 
         _LOADED = True
 
