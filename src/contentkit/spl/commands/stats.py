@@ -191,6 +191,8 @@ class Numeric(Agg):
             return math.sqrt(var) if k.startswith("stdev") else var
         if k == "range":
             return nums[-1] - nums[0]
+        if k == "sumsq":
+            return sum(x * x for x in nums)
         if k == "median":
             return _percentile(nums, 50)
         if k == "mode":
@@ -263,6 +265,7 @@ _FUNCS: dict[str, Callable[[float | None], Agg]] = {
     "median": lambda p: Numeric("median"),
     "mode": lambda p: Numeric("mode"),
     "range": lambda p: Numeric("range"),
+    "sumsq": lambda p: Numeric("sumsq"),
     "perc": lambda p: Numeric("perc", p),
     "earliest": lambda p: Pick("earliest"),
     "latest": lambda p: Pick("latest"),
@@ -285,7 +288,6 @@ _PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORE
 #: parse-only aggregation names (accepted by the parser, rejected when run)
 _PARSE_ONLY = {
     "sparkline",
-    "sumsq",
     "rate",
     "per_second",
     "per_minute",
@@ -421,6 +423,9 @@ class _Grouper:
         self.makers: list[Callable[[], Agg]] = []
         self.getters: list[Callable[[Event], list[Any]]] = []
         for a in aggs:
+            if a.func == "sparkline":
+                self._add_sparkline(a, ctx)
+                continue
             maker = agg_factory(a.func)
             if maker is None:
                 raise SplError(f"unsupported aggregation {a.func}()", a.pos, ctx.text)
@@ -438,6 +443,15 @@ class _Grouper:
             else:
                 raise SplError(f"{a.func}() needs a field", a.pos, ctx.text)
         self.names = [a.output_name for a in aggs]
+
+    def _add_sparkline(self, a: Aggregation, ctx: Context) -> None:
+        from .sparkline import Sparkline, parse_spec
+
+        spec = parse_spec(a.field)
+        if spec is None:
+            raise SplError(f"sparkline({a.field or ''}): unsupported arguments", a.pos, ctx.text)
+        self.makers.append(lambda: Sparkline(spec))  # type: ignore[arg-type,return-value]
+        self.getters.append(lambda e: [1])
 
     def keys(self, e: Event) -> list[tuple[Any, ...]]:
         if not self.by:
