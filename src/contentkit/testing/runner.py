@@ -218,7 +218,10 @@ class Engine:
             elif self.scheduled:
                 rows, note = self._run_scheduled(pipeline, datasets, sched)
             else:
-                rows, note = spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
+                rows = spl.run(
+                    pipeline, datasets=datasets, lookups=self.lookups, macros=self.macros
+                )
+                note = ""
         except TargetError as exc:
             stage = Stage(
                 ERROR,
