@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ast import Command
 from ..lexer import Kind, Token, quote, search_word
-from ..values import as_list, compare_values, to_number, to_str, wildcard_regex
+from ..values import as_list, to_number, to_str, wildcard_regex
 from . import register
 
 if TYPE_CHECKING:
@@ -408,6 +408,27 @@ def _parse_sort_fields(p: Parser) -> list[str]:
     return out
 
 
+def _sort_value_key(value: Any, mode: str) -> tuple[int, float, bytes]:
+    """Sort order of a value (Search Reference "sort"): ``auto`` and ``num`` put numbers first,
+    in numeric order, then the other values lexicographically (UTF-8 bytes: digits before
+    letters, uppercase before lowercase); ``str`` orders every value lexicographically; ``ip``
+    orders IPv4/IPv6 addresses numerically, before the other values."""
+    v = as_list(value)[0] if isinstance(value, list) and value else value
+    text = to_str(v)
+    if mode == "ip":
+        import ipaddress
+
+        try:
+            return (0, float(int(ipaddress.ip_address(text.strip()))), b"")
+        except ValueError:
+            pass
+    elif mode != "str":
+        n = v if isinstance(v, int | float) and not isinstance(v, bool) else to_number(text)
+        if n is not None:
+            return (0, float(n), b"")
+    return (1, 0.0, text.encode("utf-8", "surrogatepass"))
+
+
 def _sorted(rows: list[Event], keys: tuple[str, ...]) -> list[Event]:
     import functools
 
@@ -430,14 +451,8 @@ def _sorted(rows: list[Event], keys: tuple[str, ...]) -> list[Event]:
                 return 1
             if vb is None:
                 return -1
-            if mode == "str":
-                sa, sb = to_str(va), to_str(vb)
-                c = (sa > sb) - (sa < sb)
-            elif mode == "num":
-                na, nb = to_number(va), to_number(vb)
-                c = compare_values(na if na is not None else va, nb if nb is not None else vb)
-            else:
-                c = compare_values(va, vb)
+            ka, kb = _sort_value_key(va, mode), _sort_value_key(vb, mode)
+            c = (ka > kb) - (ka < kb)
             if c:
                 return -c if desc else c
         return 0
