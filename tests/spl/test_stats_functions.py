@@ -32,3 +32,13 @@ def test_sparkline_bad_arguments_are_an_error() -> None:
         assert "sparkline(median(b), 1h): unsupported arguments" in exc.message
     else:  # pragma: no cover - the assertion above must run
         raise AssertionError("no error")
+
+
+def test_mode_is_the_most_frequent_value_strings_too() -> None:
+    events = [{"u": u} for u in ("bob", "alice", "bob", "carol", "alice")]
+    assert spl.run("search * | stats mode(u)", events) == [{"mode(u)": "bob"}]
+
+
+def test_rate_of_a_counter() -> None:
+    events = [{"_time": 0, "c": "100"}, {"_time": 10, "c": "150"}, {"_time": 20, "c": "300"}]
+    assert spl.run("search * | stats rate(c)", events) == [{"rate(c)": 10.0}]

@@ -210,6 +210,52 @@ def _percentile(nums: list[float], p: float) -> float:
     return nums[lo] + (nums[hi] - nums[lo]) * (idx - lo)
 
 
+class Mode(Agg):
+    """The most frequent value (strings or numbers; the first seen wins a tie)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, Any] = {}
+
+    def add(self, values: list[Any], event: Event) -> None:
+        for v in values:
+            k = to_str(v)
+            if k not in self.counts:
+                self.counts[k] = 0
+                self.first[k] = v
+            self.counts[k] += 1
+
+    def result(self) -> Any:
+        if not self.counts:
+            return None
+        best = max(self.counts, key=self.counts.__getitem__)  # max keeps the first of ties
+        return self.first[best]
+
+
+class Rate(Agg):
+    """``rate(X)``: (latest X - earliest X) / (latest _time - earliest _time), for counters."""
+
+    def __init__(self) -> None:
+        self.early: tuple[float, float] | None = None
+        self.late: tuple[float, float] | None = None
+
+    def add(self, values: list[Any], event: Event) -> None:
+        t = to_number(event.get("_time"))
+        nums = [n for n in (to_number(v) for v in values) if n is not None]
+        if t is None or not nums:
+            return
+        point = (float(t), float(nums[0]))
+        if self.early is None or point[0] < self.early[0]:
+            self.early = point
+        if self.late is None or point[0] >= self.late[0]:
+            self.late = point
+
+    def result(self) -> Any:
+        if self.early is None or self.late is None or self.late[0] == self.early[0]:
+            return None
+        return (self.late[1] - self.early[1]) / (self.late[0] - self.early[0])
+
+
 class Pick(Agg):
     """first / last (event order) and earliest / latest (by _time)."""
 
@@ -263,7 +309,8 @@ _FUNCS: dict[str, Callable[[float | None], Agg]] = {
     "var": lambda p: Numeric("var"),
     "varp": lambda p: Numeric("varp"),
     "median": lambda p: Numeric("median"),
-    "mode": lambda p: Numeric("mode"),
+    "mode": lambda p: Mode(),
+    "rate": lambda p: Rate(),
     "range": lambda p: Numeric("range"),
     "sumsq": lambda p: Numeric("sumsq"),
     "perc": lambda p: Numeric("perc", p),
@@ -288,7 +335,6 @@ _PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORE
 #: parse-only aggregation names (accepted by the parser, rejected when run)
 _PARSE_ONLY = {
     "sparkline",
-    "rate",
     "per_second",
     "per_minute",
     "per_hour",
