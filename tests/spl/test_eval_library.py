@@ -66,6 +66,8 @@ def test_an_unknown_function_is_a_parse_error() -> None:
         ('tostring(615, "duration")', "00:10:15"),
         ('tonumber("0A4", 16)', 164),
         ('ipmask("255.255.255.0", "10.20.30.120")', "10.20.30.0"),
+        ("tostring(0.1 + 0.2)", "0.3"),  # 16 significant digits, not Python's repr
+        ("tostring(1 / 3)", "0.3333333333333333"),
         # Comparison and conditional
         ("nullif(1, 1)", None),
         ('nullif("a", "b")', "a"),
