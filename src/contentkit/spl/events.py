@@ -291,11 +291,26 @@ def _extract(obj: dict[str, Any], node: _Node, out: dict[str, Any], memo: dict[s
                     flatten_selected(value, step_node, out)
 
 
+def _loads(raw: str) -> Any:
+    """``json.loads`` through orjson (about 2.5x faster); what orjson refuses but Python's
+    parser accepts (``NaN``, integers beyond 64 bits) goes to Python's parser."""
+    try:
+        return _orjson_loads(raw)
+    except ValueError:
+        return json.loads(raw)
+
+
+try:
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; keep working without it
+    _orjson_loads = json.loads
+
+
 def json_fields(
     raw: str, plan: dict[str, Any] | None = None, memo: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], float | None] | None:
     try:
-        obj = json.loads(raw)
+        obj = _loads(raw)
     except ValueError:
         return None
     if not isinstance(obj, dict):
