@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .errors import SplError
 
 Event = dict[str, Any]
@@ -295,15 +297,9 @@ def _loads(raw: str) -> Any:
     """``json.loads`` through orjson (about 2.5x faster); what orjson refuses but Python's
     parser accepts (``NaN``, integers beyond 64 bits) goes to Python's parser."""
     try:
-        return _orjson_loads(raw)
+        return orjson.loads(raw)
     except ValueError:
         return json.loads(raw)
-
-
-try:
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - orjson is a dependency; keep working without it
-    _orjson_loads = json.loads
 
 
 def json_fields(
