@@ -101,3 +101,53 @@ def test_charting_commands_print_back() -> None:
     ):
         p = spl.parse(text, strict=True)
         assert spl.parse(p.to_spl(), strict=True) == p
+
+
+def _day(t: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(t, UTC).date().isoformat()
+
+
+def _ts(month: int, day: int, hour: int = 0) -> float:
+    from datetime import UTC, datetime
+
+    return datetime(2024, month, day, hour, tzinfo=UTC).timestamp()
+
+
+def test_bin_calendar_spans() -> None:
+    # Search Reference "bin": span units s, m, h, d, w, mon, q, y
+    events = [
+        {"_time": _ts(m, d, h), "_raw": "x"} for m, d, h in [(1, 15, 3), (2, 20, 5), (5, 31, 23)]
+    ]
+
+    def days(q: str) -> list[str]:
+        return [_day(r["_time"]) for r in spl.run(f"search * | {q}", [dict(e) for e in events])]
+
+    assert days("bin _time span=1mon") == ["2024-01-01", "2024-02-01", "2024-05-01"]
+    assert days("bin _time span=1q") == ["2024-01-01", "2024-01-01", "2024-04-01"]
+    assert days("bin _time span=1y") == ["2024-01-01"] * 3
+    assert days("bin _time span=1d") == ["2024-01-15", "2024-02-20", "2024-05-31"]
+    assert days("bucket _time bins=10") == ["2024-01-01", "2024-02-01", "2024-05-01"]
+
+
+def test_bin_aligntime_and_numeric_bins() -> None:
+    rows = spl.run("search * | bin _time span=1h aligntime=1800", [{"_time": 7000, "_raw": "x"}])
+    assert rows[0]["_time"] == 5400
+    events = [{"n": str(v), "_raw": "x"} for v in (0, 37, 74, 111)]
+    assert [r["n"] for r in spl.run("search * | bin n span=50", events)] == [
+        "0-50",
+        "0-50",
+        "50-100",
+        "100-150",
+    ]
+
+
+def test_timechart_monthly_span() -> None:
+    events = [{"_time": _ts(m, 10), "_raw": "x"} for m in (1, 1, 3)]
+    rows = spl.run("search * | timechart span=1mon count", events)
+    assert [(_day(r["_time"]), r["count"]) for r in rows] == [
+        ("2024-01-01", 2),
+        ("2024-02-01", 0),
+        ("2024-03-01", 1),
+    ]

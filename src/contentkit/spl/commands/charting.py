@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command
 from ..errors import SplError
 from ..lexer import search_word
+from ..timebins import parse_span
 from ..values import as_list, to_number, to_str
 from . import register
 from .stats import Aggregation, _agg_spl, _Grouper, _sorted_keys, parse_aggregations
@@ -222,7 +223,7 @@ class TimechartCommand(Command):
         if len(fields) > 1:
             raise p.error("timechart takes one BY field", name.pos)
         span = opts.get("span")
-        if span is not None and span_seconds(span.split("@")[0]) is None:
+        if span is not None and parse_span(span.split("@")[0]) is None:
             raise p.error(f"timechart: invalid span {span!r}", name.pos)
         return cls(tuple(opts.items()), aggs, tuple(fields), pos=name.pos)
 
@@ -230,39 +231,41 @@ class TimechartCommand(Command):
         return _agg_spl(self.options, self.aggregations, self.by)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        from ..timebins import bucketer, next_bucket, parse_span
+
         opts = dict(self.options)
         evs = [e for e in events if to_number(e.get("_time")) is not None]
         times = [float(to_number(e["_time"]) or 0) for e in evs]
         span_text = opts.get("span")
         if span_text is not None:
-            span = span_seconds(span_text.split("@")[0]) or 0.0
+            span = parse_span(span_text.split("@")[0])
+            if span is None:
+                raise SplError(f"timechart: invalid span {span_text!r}", self.pos, ctx.text)
         elif times:
-            span = _auto_span(min(times), max(times))
+            span = (_auto_span(min(times), max(times)), 0)
         else:
-            span = 1800.0
-        if span <= 0:
-            raise SplError(f"timechart: invalid span {span_text!r}", self.pos, ctx.text)
+            span = (1800.0, 0)
+        to_bucket = bucketer(span)
 
         def bucket(e: Event) -> Any:
-            t = float(to_number(e.get("_time")) or 0)
-            b = math.floor(t / span) * span
-            return int(b) if float(b).is_integer() else b
+            return to_bucket(float(to_number(e.get("_time")) or 0))
 
         col = self.by[0] if self.by else None
         rows, columns = _pivot(evs, self.aggregations, bucket, col, opts, ctx, self.pos)
         if not rows:
             return
-        first, last = min(rows), max(rows)
-        n = round((last - first) / span)
-        for i in range(n + 1):
-            t = first + i * span
-            t = int(t) if float(t).is_integer() else t
+        t, last = min(rows), max(rows)
+        span_field = span[0] if not span[1] else None
+        while t <= last:
             out: Event = {"_time": t}
             out.update(rows.get(t, {}))
             _fill_counts(out, columns, self.aggregations)
             row = {c: out[c] for c in ["_time", *columns] if c in out}
-            row["_span"] = int(span) if float(span).is_integer() else span
+            nxt = next_bucket(t, span)
+            width = span_field if span_field is not None else nxt - t
+            row["_span"] = int(width) if float(width).is_integer() else width
             yield row
+            t = nxt
 
 
 @register("xyseries")
