@@ -49,3 +49,10 @@ def test_an_engine_error_stops_the_explanation(monkeypatch: pytest.MonkeyPatch) 
     assert len(e.steps) == 2
     assert e.steps[-1].error.startswith("iplocation: unsupported: no GeoIP database")
     assert e.lost_at is e.steps[-1]
+
+
+def test_fields_each_command_produced() -> None:
+    e = explain(spl.parse("search * | eval y=1 | stats count by y"), EVENTS)
+    assert e.steps[1].fields_added == ["y"]
+    assert e.steps[2].fields_added == ["count"]
+    assert "adds fields: y" in format_text(e)

@@ -6,8 +6,9 @@ It runs the pipeline stage by stage over the whole data (no raw-text prefilter: 
 read, so that each term's effect can be counted), keeping each stage's output in memory; it is
 meant for test datasets, not for a day of production logs.
 
-Not yet: which knowledge object (event type, tag, field alias, calculated field) produced a
-field; that comes with search-time knowledge (issue 10).
+Each command also lists the fields it produced (``eval``, ``rex``, ``lookup``, ``stats`` ...).
+Not yet: which knowledge object (event type, tag, field alias, calculated field) produced a field
+of the events themselves; that comes with search-time knowledge (issue 10).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class Step:
     missing_by: dict[str, int] = field(default_factory=dict)
     #: field an expression reads -> input events where it is null
     null_fields: dict[str, int] = field(default_factory=dict)
+    #: fields of the output that no input event had (what this command produced)
+    fields_added: list[str] = field(default_factory=list)
     error: str = ""
 
 
@@ -176,6 +179,9 @@ def explain(
             current = []
             break
         step.rows_out = len(out)
+        if not first or cmd.command_name != "search":
+            before = {k for e in inp for k in e}
+            step.fields_added = sorted({k for e in out for k in e} - before)
         current = out
     return Explanation(text, len(read), steps, len(current))
 
@@ -203,6 +209,10 @@ def format_text(expl: Explanation, *, title: str = "") -> str:
             )
         for f, n in s.null_fields.items():
             lines.append(f"      field {f} is null on {n} of {s.rows_in} events")
+        if s.fields_added:
+            shown = ", ".join(s.fields_added[:12])
+            more = f" and {len(s.fields_added) - 12} more" if len(s.fields_added) > 12 else ""
+            lines.append(f"      adds fields: {shown}{more}")
         if s.error:
             lines.append(f"      error: {s.error}")
     lost = expl.lost_at
