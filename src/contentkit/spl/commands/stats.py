@@ -941,8 +941,14 @@ class _TopRare(Command):
             group = counts[bkey]
             reverse = self.name == "top"
             items = sorted(group.items(), key=lambda kv: (-kv[1] if reverse else kv[1], kv[0]))
+            other = 0
             if limit:
+                other = sum(n for _, n in items[limit:])
                 items = items[:limit]
+            useother = opts.get("useother", "f").lower() in ("t", "true", "1")
+            if useother and other:  # Search Reference "top": the rest as one OTHER row
+                otherstr = opts.get("otherstr", "OTHER")
+                items = [*items, (tuple(otherstr for _ in self.fields), other)]
             for key, n in items:
                 row: dict[str, Any] = dict(zip(self.by, bkey, strict=True))
                 row.update(zip(self.fields, key, strict=True))
