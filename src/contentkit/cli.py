@@ -592,6 +592,7 @@ def test_command(
     Examples:
       contentkit test
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
+      contentkit test --explain              # and show where failing tests lost their events
       contentkit test ../security_content --offline --junit junit.xml --json results.json
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
     """
