@@ -56,3 +56,12 @@ def test_fields_each_command_produced() -> None:
     assert e.steps[1].fields_added == ["y"]
     assert e.steps[2].fields_added == ["count"]
     assert "adds fields: y" in format_text(e)
+
+
+def test_fields_that_top_and_dedup_need() -> None:
+    e = explain(spl.parse("search * | top ua"), EVENTS)
+    assert e.steps[1].missing_by == {"ua": 1}
+    e = explain(spl.parse("search * | dedup ua"), EVENTS)
+    assert e.steps[1].missing_by == {"ua": 1}
+    e = explain(spl.parse("search * | dedup ua keepempty=t"), EVENTS)
+    assert e.steps[1].missing_by == {}

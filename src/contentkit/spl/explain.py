@@ -102,13 +102,20 @@ def _is_null(v: Any) -> bool:
 
 
 def _by_fields(cmd: Command) -> tuple[str, ...]:
+    """Fields without which an event is dropped by ``cmd`` (its rows silently missing)."""
+    name = cmd.command_name
     by = getattr(cmd, "by", None)
-    if isinstance(by, tuple) and by:
-        return by
+    by = by if isinstance(by, tuple) else ()
     fields = getattr(cmd, "fields", None)
-    if cmd.command_name == "chart" and isinstance(fields, tuple):
+    fields = fields if isinstance(fields, tuple) else ()
+    if name in ("top", "rare"):
+        return (*fields, *by)
+    if name == "chart":
         return fields
-    return ()
+    if name == "dedup":
+        keep = dict(getattr(cmd, "options", ())).get("keepempty", "f").lower()
+        return () if keep in ("t", "true", "1") else fields
+    return by
 
 
 def _terms(expr: SearchExpr | None) -> list[SearchExpr]:
@@ -205,7 +212,7 @@ def format_text(expl: Explanation, *, title: str = "") -> str:
             )
         for f, n in s.missing_by.items():
             lines.append(
-                f"      by field {f} missing on {n} of {s.rows_in} events (their rows are dropped)"
+                f"      field {f} missing on {n} of {s.rows_in} events (this command drops them)"
             )
         for f, n in s.null_fields.items():
             lines.append(f"      field {f} is null on {n} of {s.rows_in} events")
