@@ -7,6 +7,7 @@ events/s and wall time of both.  The number of events is recorded beside the cac
 is generated (``<file>.meta.json``), so neither engine counts lines in the timed runs.
 
     .venv/bin/python bench/bench_spl.py [--events 1000000] [--repeat 3] [--no-duckdb]
+    .venv/bin/python bench/bench_spl.py --ds-rate 0.1    # a file where 10% of events match
 
 DuckDB is a bench-only dependency (``pip install duckdb``); contentkit never imports it.
 """
@@ -376,7 +377,8 @@ def main() -> int:
     args = ap.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"k8s_audit_{args.events}.json"
+    rate = "" if args.ds_rate == 0.01 else f"_{args.ds_rate:g}"
+    path = WORK / f"k8s_audit_{args.events}{rate}.json"
     if args.regenerate or not path.exists():
         print(f"generating {args.events:,} audit events into {path} ...", file=sys.stderr)
         t0 = time.perf_counter()

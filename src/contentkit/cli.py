@@ -50,6 +50,7 @@ def cli() -> None:
       contentkit build                     # validate, then build build/<appid>-<version>.tar.gz
       contentkit test                      # replay every test's datasets and judge the results
       contentkit search 'verb=create | stats count by user.username' --data audit.json
+      contentkit explain "Kubernetes DaemonSet Deployed"   # where did the events go?
       contentkit diff old.tar.gz build/<appid>-<version>.tar.gz
       contentkit validate ../security_content --format json
       contentkit schema --output .schemas  # JSON Schemas for editor autocompletion
@@ -418,6 +419,95 @@ def search(
         click.echo(line)
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("target")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Log file to run over (default for a detection: its tests' datasets); repeatable.",
+)
+@click.option("--sourcetype", default="", help="Sourcetype of --data.")
+@click.option("--source", default="", help="Source of --data (default: the file path).")
+@click.option("--host", default="contentkit", show_default=True, help="Host of --data.")
+@click.option(
+    "--content",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Content repository of the detection, its macros and lookups (default: this folder "
+    "when TARGET is a detection).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools.",
+)
+def explain(
+    target: str,
+    data: tuple[Path, ...],
+    sourcetype: str,
+    source: str,
+    host: str,
+    content: Path | None,
+    fmt: str,
+) -> None:
+    """Show, command by command, why a search finds (or misses) events.
+
+    TARGET is a detection (its name, YAML file or file stem in the content repository) or SPL
+    text. For each command: events or rows in and out; for each search term, how many events
+    it removed; for stats/chart/timechart, how many events lacked a BY field (their rows are
+    dropped silently); for where/eval, which fields were null. Then the command where the
+    events were lost. A detection runs over each of its tests' datasets unless --data is given.
+
+    \b
+    Examples:
+      contentkit explain "Kubernetes DaemonSet Deployed"
+      contentkit explain detections/cloud/kubernetes_daemonset_deployed.yml --format json
+      contentkit explain 'verb=create | stats count by user.username' \\
+          --data audit.json --sourcetype _json --source kubernetes
+    """
+    from contentkit import explaining
+    from contentkit import spl as engine
+    from contentkit.testing import runner
+
+    missing = [str(p) for p in data if not p.is_file()]
+    if missing:
+        _fail_usage(f"no such file: {', '.join(missing)}")
+    datasets = [
+        engine.Dataset(p, sourcetype=sourcetype, source=source or str(p), host=host) for p in data
+    ]
+    repo = content
+    looks_like_file = target.endswith((".yml", ".yaml")) and Path(target).is_file()
+    if repo is None and (looks_like_file or (Path("contentctl.yml").is_file() and not data)):
+        repo = Path(target).resolve().parent if looks_like_file else Path(".")
+        while looks_like_file and not (repo / "contentctl.yml").is_file() and repo != repo.parent:
+            repo = repo.parent
+    repo_content = _validated(repo, quiet=True).content if repo is not None else None
+    try:
+        chosen: list[Any] = []
+        if repo_content is not None:
+            chosen, _ = runner.select(repo_content.detections, [target], repo_content.root)
+        if chosen and repo_content is not None:
+            targets = explaining.detection_targets(repo_content, chosen[0], datasets)
+        elif looks_like_file:
+            _fail_usage(f"{target}: not a detection of {repo}")
+        elif not datasets:
+            _fail_usage("SPL text needs --data (or name a detection of the content repository)")
+        else:
+            targets = [explaining.Target("search", target, datasets)]
+        results = [(t, explaining.run_target(t, repo_content)) for t in targets]
+    except explaining.ExplainError as exc:
+        click.echo(f"contentkit: {exc}", err=True)
+        sys.exit(EXIT_CONTENT)
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail_usage(f"cannot read the data: {exc}")
+    click.echo(explaining.render(results, fmt))
+
+
 def _splunk_targets(
     urls: tuple[str, ...],
     app: Path | None,
@@ -494,6 +584,12 @@ def _splunk_targets(
     "-q", "--quiet", is_flag=True, help="No progress bar; print failures and the summary only."
 )
 @click.option(
+    "--explain",
+    "explain_failures",
+    is_flag=True,
+    help="For each failing test, show command by command where its events were lost.",
+)
+@click.option(
     "--target",
     "targets",
     multiple=True,
@@ -553,6 +649,7 @@ def test_command(
     offline: bool,
     cache_dir: Path | None,
     quiet: bool,
+    explain_failures: bool = False,
     targets: tuple[str, ...] = (),
     install_app: Path | None = None,
     username: str | None = None,
@@ -595,6 +692,7 @@ def test_command(
     Examples:
       contentkit test
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
+      contentkit test --explain              # and show where failing tests lost their events
       contentkit test ../security_content --offline --junit junit.xml --json results.json
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
       contentkit test ../security_content --offline --app Splunk_SA_CIM.tgz \\
@@ -666,6 +764,8 @@ def test_command(
             )
     duration = time.perf_counter() - started
     display.summary(outcomes, duration)
+    if explain_failures:
+        _explain_failures(content, chosen, outcomes)
     try:
         if json_path:
             reports.write_json(json_path, outcomes, duration)
@@ -681,6 +781,23 @@ def test_command(
         _fail_usage(f"cannot write the reports: {exc}")
     failed = any(o.verdict in runner.FAILING for o in outcomes)
     sys.exit(EXIT_CONTENT if failed else EXIT_OK)
+
+
+def _explain_failures(content: Any, chosen: list[Any], outcomes: list[Any]) -> None:
+    """`test --explain`: the explanation of every failing unit test (embedded engine)."""
+    from contentkit import explaining
+    from contentkit.testing import runner
+
+    by_name = {d.name: d for d in chosen}
+    for o in outcomes:
+        det = by_name.get(o.detection)
+        if o.unit.status != runner.FAIL or det is None:
+            continue
+        try:
+            click.echo(explaining.explain_outcome(content, det, o.test))
+        except explaining.ExplainError as exc:
+            click.echo(f"contentkit: cannot explain {o.detection} / {o.test}: {exc}", err=True)
+        click.echo()
 
 
 @cli.command(context_settings=CONTEXT)

@@ -167,11 +167,8 @@ def test_makeresults_is_generating() -> None:
 @pytest.mark.parametrize(
     "search",
     [
-        "| inputlookup x.csv | outputlookup y.csv",
         "| rest /services/server/info",
         "| mstats avg(cpu) where index=m",
-        "search * | transaction user",
-        "search * | foreach * [eval '<<FIELD>>'=1]",
     ],
 )
 def test_parse_only_commands_fail_clearly_when_run(search: str) -> None:

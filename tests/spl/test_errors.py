@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from contentkit import spl
@@ -93,8 +95,8 @@ def test_data_model_search_without_apps_names_what_is_missing() -> None:
 
 
 def test_unsupported_command_later_in_pipeline_is_never_silently_skipped() -> None:
-    with pytest.raises(SplError, match="unsupported command iplocation"):
-        spl.run("search * | iplocation src", [{"_raw": "x", "src": "1.2.3.4"}])
+    with pytest.raises(SplError, match="unsupported command mstats"):
+        spl.run("search * | eval a=1 | mstats avg(cpu) where index=m", [{"_raw": "x"}])
 
 
 def test_unknown_eval_function_has_position() -> None:
@@ -118,3 +120,23 @@ def test_bad_regex_is_an_spl_error() -> None:
 def test_unknown_lookup() -> None:
     with pytest.raises(SplError, match="unknown lookup 'nope'"):
         spl.run("search * | lookup nope a OUTPUT b", [{"_raw": "a", "a": "1"}])
+
+
+def test_a_python_exception_inside_a_command_names_the_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from contentkit.spl.commands.charting import XyseriesCommand
+
+    def broken(self: XyseriesCommand, events: Any, ctx: Any) -> Any:
+        for _ in events:
+            raise ZeroDivisionError("division by zero")
+        yield from ()
+
+    monkeypatch.setattr(XyseriesCommand, "execute", broken)
+    search = "search * | eval a=1 | xyseries a b c"
+    with pytest.raises(SplError) as info:
+        spl.run(search, [{"_raw": "x"}])
+    assert info.value.message == (
+        "xyseries: error in the SPL engine: ZeroDivisionError: division by zero"
+    )
+    assert info.value.position == search.index("xyseries")

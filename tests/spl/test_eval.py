@@ -82,7 +82,11 @@ def test_sequential_assignments_see_earlier_ones() -> None:
         ("tonumber(a)", {"a": "0042"}, 42),
         ("tonumber(a, 16)", {"a": "ff"}, 255),
         ("tostring(a)", {"a": 5}, "5"),
-        ('tostring(a, "hex")', {"a": 255}, "0xff"),
+        (
+            'tostring(a, "hex")',
+            {"a": 255},
+            "0xFF",
+        ),  # Search Reference "Conversion functions": tostring(15,"hex") = 0xF
         ('tostring(a, "duration")', {"a": 3725}, "01:02:05"),
         ('strftime(a, "%Y-%m-%dT%H:%M:%S")', {"a": 0}, "1970-01-01T00:00:00"),
         ('strptime(a, "%Y-%m-%d %H:%M:%S")', {"a": "1970-01-02 00:00:00"}, 86400),

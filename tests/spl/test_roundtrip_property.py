@@ -34,6 +34,7 @@ from contentkit.spl.commands.fields import (
 )
 from contentkit.spl.commands.search import SearchCommand, WhereCommand
 from contentkit.spl.commands.stats import Aggregation, StatsCommand
+from contentkit.spl.functions import FUNCTIONS
 
 RESERVED = {"and", "or", "not", "in", "xor", "like", "search", "by", "as"}
 
@@ -98,7 +99,7 @@ def eval_exprs() -> st.SearchStrategy[Expr]:
             st.builds(Unary, st.sampled_from(["-", "+", "NOT"]), children),
             st.builds(
                 Call,
-                ident.filter(lambda n: "." not in n and "{" not in n),
+                st.sampled_from(sorted(FUNCTIONS)),  # unknown functions are parse errors
                 st.lists(children, max_size=3).map(tuple),
             ),
         )

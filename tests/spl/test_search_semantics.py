@@ -18,7 +18,7 @@ def users(search: str, events: list[dict[str, Any]] | None = None) -> list[str |
     return [r.get("user") for r in spl.run(search, EVENTS if events is None else events)]
 
 
-def test_terms_are_case_insensitive_substrings_of_raw() -> None:
+def test_terms_are_case_insensitive_segments_of_raw() -> None:
     assert users("LOGGED") == ["Alice", "carol"]
     assert users('"logged in"') == ["Alice"]
 
@@ -30,7 +30,8 @@ def test_field_value_is_case_insensitive() -> None:
 
 def test_wildcards() -> None:
     assert users("user=*o*") == ["bob", "carol"]
-    assert users("log*in") == ["Alice", "bob"]
+    # a wildcard stays inside one segment: "logged in" has a space (major breaker) in between
+    assert users("log*in") == ["bob"]
 
 
 def test_field_star_means_present() -> None:

@@ -133,6 +133,7 @@ def iter_results(
         else:
             source = ListSource(ev)
     ctx = make_context(text, lookups=lookups, now=now, source=source, knowledge=knowledge)
+    ctx.macros = macros
     if stats is not None:
         ctx.stats = stats
     try:
@@ -146,9 +147,27 @@ def iter_results(
     except (OSError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # a bug in the engine: still one clear line for the user
+        cmd = _failing_command(exc)
+        where = f"{cmd.command_name}: " if cmd is not None else ""
         raise SplError(
-            f"internal error in the SPL engine: {type(exc).__name__}: {exc}", None, text
+            f"{where}error in the SPL engine: {type(exc).__name__}: {exc}",
+            cmd.pos if cmd is not None else None,
+            text,
         ) from exc
+
+
+def _failing_command(exc: BaseException) -> Any:
+    """The innermost command whose method raised ``exc`` (from the traceback's frames)."""
+    from .ast import Command
+
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        obj = tb.tb_frame.f_locals.get("self")
+        if isinstance(obj, Command):
+            found = obj
+        tb = tb.tb_next
+    return found
 
 
 def run(

@@ -39,14 +39,17 @@ class SearchExpr(Node):
 
 @dataclass(frozen=True)
 class Term(SearchExpr):
-    """A free-text term or quoted phrase, matched against the raw event (``*`` wildcards)."""
+    """A free-text term or quoted phrase, matched against the segments of the raw event (``*``
+    wildcards); ``directive`` is ``TERM`` or ``CASE`` for ``TERM(...)``/``CASE(...)``."""
 
     value: str
     quoted: bool = dc_field(default=False, compare=False)
+    directive: str = ""
     pos: int = dc_field(default=0, compare=False, kw_only=True)
 
     def to_spl(self) -> str:
-        return quote(self.value) if self.quoted else search_word(self.value)
+        text = quote(self.value) if self.quoted else search_word(self.value)
+        return f"{self.directive}({text})" if self.directive else text
 
 
 @dataclass(frozen=True)

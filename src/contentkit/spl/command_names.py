@@ -54,6 +54,32 @@ IMPLEMENTED_COMMANDS: frozenset[str] = frozenset(
     }
 )
 
+# Charting, flow, transaction, geo and output commands (spl/commands/charting.py, flow.py,
+# transaction.py, geo.py, outputs.py, extraction.py).
+IMPLEMENTED_COMMANDS |= frozenset(
+    {
+        "chart",
+        "extract",
+        "foreach",
+        "format",
+        "gentimes",
+        "iplocation",
+        "kv",
+        "makecontinuous",
+        "map",
+        "multikv",
+        "multisearch",
+        "outlier",
+        "outputlookup",
+        "return",
+        "timechart",
+        "transaction",
+        "union",
+        "untable",
+        "xyseries",
+    }
+)
+
 # Splunk commands (core, ES, common apps) that parse generically but do not run here.
 PARSE_ONLY_COMMANDS: frozenset[str] = frozenset(
     {

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .errors import SplError
 
 Event = dict[str, Any]
@@ -292,11 +294,20 @@ def _extract(obj: dict[str, Any], node: _Node, out: dict[str, Any], memo: dict[s
                     flatten_selected(value, step_node, out)
 
 
+def _loads(raw: str) -> Any:
+    """``json.loads`` through orjson (about 2.5x faster); what orjson refuses but Python's
+    parser accepts (``NaN``, integers beyond 64 bits) goes to Python's parser."""
+    try:
+        return orjson.loads(raw)
+    except ValueError:
+        return json.loads(raw)
+
+
 def json_fields(
     raw: str, plan: dict[str, Any] | None = None, memo: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], float | None] | None:
     try:
-        obj = json.loads(raw)
+        obj = _loads(raw)
     except ValueError:
         return None
     if not isinstance(obj, dict):

@@ -160,6 +160,8 @@ class Context:
     needed_fields: frozenset[str] | None = None
     #: search-time knowledge of loaded apps (field extractions, event types, tags, data models)
     knowledge: Knowledge | None = None
+    #: macros for search text built at run time (``map``, ``foreach``)
+    macros: Any = None
 
 
 def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:

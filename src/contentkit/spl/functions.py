@@ -388,7 +388,7 @@ def _tostring(v: Any, fmt: Any = None) -> Any:
     if n is None:
         return to_str(v)
     if f == "hex":
-        return hex(int(n))
+        return "0x" + format(int(n), "X")  # tostring(15, "hex") = 0xF
     if f == "commas":
         return f"{n:,.2f}" if isinstance(n, float) and not n.is_integer() else f"{int(n):,}"
     if f == "duration":
@@ -411,14 +411,6 @@ def _tonumber(v: Any, base: Any = None) -> Any:
         except ValueError:
             return None
     return to_number(v)
-
-
-@function("printf", 1, None)
-def _printf(fmt: Any, *args: Any) -> Any:
-    try:
-        return to_str(fmt) % tuple(args)
-    except (TypeError, ValueError):
-        return None
 
 
 # ----------------------------------------------------------------------------- multivalue
@@ -658,8 +650,56 @@ _UNITS = {
 }
 
 
+_MONTH_UNITS = {
+    "mon": 1,
+    "month": 1,
+    "months": 1,
+    "q": 3,
+    "qtr": 3,
+    "qtrs": 3,
+    "quarter": 3,
+    "quarters": 3,
+    "y": 12,
+    "yr": 12,
+    "yrs": 12,
+    "year": 12,
+    "years": 12,
+}
+
+
+def _add_months(t: float, months: int) -> float:
+    """``t`` moved by calendar months (the day clamped to the target month's length)."""
+    dt = datetime.fromtimestamp(t, UTC)
+    total = dt.year * 12 + dt.month - 1 + months
+    year, month = divmod(total, 12)
+    day = min(dt.day, calendar.monthrange(year, month + 1)[1])
+    return dt.replace(year=year, month=month + 1, day=day).timestamp()
+
+
+def _snap(t: float, unit: str) -> float | None:
+    u = unit.lower()
+    dt = datetime.fromtimestamp(t, UTC)
+    if u.startswith("w") and u[1:].isdigit():  # @w0 Sunday ... @w6 Saturday (w7 = w0)
+        day = dt.replace(hour=0, minute=0, second=0, microsecond=0)
+        back = (day.isoweekday() % 7 - int(u[1:]) % 7) % 7
+        return day.timestamp() - back * 86400
+    if u in ("w", "week", "weeks"):
+        return _snap(t, "w0")
+    mult = _unit_seconds(u)
+    if mult is not None:
+        if mult >= 86400:
+            return dt.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        return t - (t % mult)
+    months = _MONTH_UNITS.get(u)
+    if months is None:
+        return None
+    first = (dt.month - 1) // months * months + 1 if months > 1 else dt.month
+    return datetime(dt.year, first, 1, tzinfo=UTC).timestamp()
+
+
 def relative_time(base: float, spec: str) -> float | None:
-    """Basic Splunk relative time: ``-1d``, ``+3h``, ``-1d@d``, ``@h``, ``now``."""
+    """Splunk relative time modifiers: ``-1d``, ``+3h``, ``-1mon`` (calendar months),
+    ``-1d@d``, ``@w1`` (snap to Monday), ``@q``, ``-1y@y+7d``, ``now`` (``None`` when invalid)."""
     s = spec.strip()
     if s in ("now", ""):
         return base
@@ -667,33 +707,36 @@ def relative_time(base: float, spec: str) -> float | None:
     snap = None
     if "@" in s:
         s, snap = s.split("@", 1)
+    t2 = _offsets(t, s)
+    if t2 is None:
+        return None
+    t = t2
+    if snap:
+        m = re.match(r"^([a-zA-Z]+\d?)(.*)$", snap)
+        if not m:
+            return None
+        snapped = _snap(t, m.group(1))
+        if snapped is None:
+            return None
+        return _offsets(snapped, m.group(2))
+    return t
+
+
+def _offsets(t: float, s: str) -> float | None:
     while s:
         m = _REL.match(s)
         if not m:
             return None
         sign, num, unit = m.groups()
-        mult = _unit_seconds(unit)
-        if mult is None:
-            if unit.lower() in ("mon", "month", "months"):
-                mult = 30 * 86400
-            elif unit.lower() in ("y", "yr", "year", "years"):
-                mult = 365 * 86400
-            else:
-                return None
-        amount = int(num or 1) * mult
-        t = t - amount if sign == "-" else t + amount
-        s = s[m.end() :]
-    if snap:
-        unit = re.sub(r"[+-].*$", "", snap)
+        n = int(num or 1) * (-1 if sign == "-" else 1)
         mult = _unit_seconds(unit)
         if mult is not None:
-            t = t - (t % mult)
-        elif unit.lower() in ("mon", "month"):
-            dt = datetime.fromtimestamp(t, UTC)
-            t = datetime(dt.year, dt.month, 1, tzinfo=UTC).timestamp()
-        elif unit.lower() in ("y", "year"):
-            dt = datetime.fromtimestamp(t, UTC)
-            t = datetime(dt.year, 1, 1, tzinfo=UTC).timestamp()
+            t += n * mult
+        elif unit.lower() in _MONTH_UNITS:
+            t = _add_months(t, n * _MONTH_UNITS[unit.lower()])
+        else:
+            return None
+        s = s[m.end() :]
     return t
 
 
@@ -721,27 +764,6 @@ def _sha256(v: Any) -> Any:
     import hashlib
 
     return None if v is None else hashlib.sha256(to_str(v).encode()).hexdigest()
-
-
-@function("json_extract", 1, None)
-def _json_extract(v: Any, *paths: Any) -> Any:
-    import json
-
-    if v is None:
-        return None
-    try:
-        obj = json.loads(to_str(v))
-    except ValueError:
-        return None
-    if not paths:
-        return json.dumps(obj)
-    cur = obj
-    for part in to_str(paths[0]).split("."):
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        else:
-            return None
-    return cur if isinstance(cur, str) else json.dumps(cur)
 
 
 @function("in", 1, None)
@@ -773,3 +795,7 @@ def _mvmap(call: Call, args: list[Compiled], ctx: Context) -> Compiled:
         return normalize(out)
 
     return f
+
+
+# the other categories, each in its own module, register themselves on import
+from . import functions_json, functions_math, functions_misc  # noqa: E402, F401

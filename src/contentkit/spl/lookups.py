@@ -112,6 +112,17 @@ class LookupResolver:
             raise SplError(f"unknown lookup {name!r}{hint}", pos, text)
         return table
 
+    def find(self, name: str) -> LookupTable | None:
+        """The table of ``name`` (as :meth:`get` finds it) or ``None``."""
+        return self._by.get(name) or (
+            None if name.endswith(".csv") else self._by.get(name + ".csv")
+        )
+
+    def replace(self, name: str, table: LookupTable) -> None:
+        """Make ``name`` (and the table's own names) refer to ``table`` from now on."""
+        for key in (name, table.name, table.filename):
+            self._by[key] = table
+
 
 def row_value(row: Mapping[str, Any], col: str) -> str:
     return to_str(row.get(col, ""))

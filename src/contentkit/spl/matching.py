@@ -3,12 +3,14 @@ the literal fragments every matching raw event must contain (the raw-text prefil
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .ast import And, Compare, InList, Not, Or, SearchExpr, Subsearch, Term
 from .errors import SplError
+from .segments import compile_term
 from .values import as_list, compare_values, to_number, to_str, wildcard_regex
 
 if TYPE_CHECKING:
@@ -63,7 +65,11 @@ TIME_MODIFIERS = frozenset(
 
 
 def _value_matcher(pattern: str) -> Callable[[Any], bool]:
-    """Case-insensitive full-value match with ``*`` wildcards (numbers compare numerically)."""
+    """Case-insensitive full-value match with ``*`` wildcards (numbers compare numerically; a
+    CIDR block matches the IP addresses inside it)."""
+    net = _cidr(pattern)
+    if net is not None:
+        return _cidr_matcher(net)
     if "*" in pattern:
         rx = wildcard_regex(pattern)
         return lambda v: rx.fullmatch(to_str(v)) is not None
@@ -85,30 +91,49 @@ def _value_matcher(pattern: str) -> Callable[[Any], bool]:
     return m
 
 
-def _haystacks(e: Event) -> list[str]:
-    """Text a free term is matched against: ``_raw``, or every field value when there is none
-    (results of ``stats`` and the like)."""
-    raw = e.get("_raw")
-    if raw is not None:
-        return [to_str(raw)]
-    return [to_str(x) for v in e.values() for x in as_list(v)]
-
-
-def _term_matcher(value: str) -> Predicate:
-    if value == "*":
+def _term_matcher(term: Term) -> Predicate:
+    """A bare term, quoted phrase, ``TERM()`` or ``CASE()`` matched against the segments of the
+    raw text (see :mod:`contentkit.spl.segments`)."""
+    value = term.value
+    if value.strip("*") == "":
         return lambda e: True
-    if "*" in value:
-        parts = [re.escape(p) for p in value.split("*")]
-        rx = re.compile(".*".join(parts), re.IGNORECASE | re.DOTALL)
-        return lambda e: any(rx.search(h) is not None for h in _haystacks(e))
-    low = value.lower()
-    return lambda e: any(low in h.lower() for h in _haystacks(e))
+    match = compile_term(
+        value, major_only=term.directive == "TERM", case_sensitive=term.directive == "CASE"
+    )
+
+    def m(e: Event) -> bool:
+        raw = e.get("_raw")
+        if raw is not None:
+            return match(raw if type(raw) is str else to_str(raw))
+        return any(match(to_str(x)) for v in e.values() for x in as_list(v))
+
+    return m
+
+
+def _cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network of a ``field=10.0.0.0/8`` value (``None`` when it is not CIDR notation)."""
+    if "/" not in value or "*" in value:
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _cidr_matcher(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Callable[[Any], bool]:
+    def m(v: Any) -> bool:
+        try:
+            return ipaddress.ip_address(to_str(v).strip()) in net
+        except ValueError:
+            return False
+
+    return m
 
 
 def compile_search(expr: SearchExpr, ctx: Context) -> Predicate:
     """Return a predicate implementing the search-language semantics of ``expr``."""
     if isinstance(expr, Term):
-        return _term_matcher(expr.value)
+        return _term_matcher(expr)
     if isinstance(expr, Compare):
         return _compile_compare(expr)
     if isinstance(expr, InList):
@@ -209,6 +234,8 @@ def _fragment(value: str) -> str | None:
     Wildcards, backslashes, quotes and non-ASCII split the value, because such characters may be
     escaped differently in the raw event (JSON, XML entities).
     """
+    if _cidr(value) is not None:
+        return None  # 10.0.0.0/8 matches 10.1.2.3: no literal in common
     num = to_number(value)
     if num is not None and not (isinstance(num, int) and str(num) == value.strip()):
         return None  # 10.0 also matches a raw 10: no safe literal

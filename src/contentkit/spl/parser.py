@@ -229,6 +229,13 @@ class Parser:
             raise self.error(f"{tok.value} needs a term on its left", tok.pos)
         self.pos = tok.end
         nxt, after = self.peek2(S)
+        if (
+            not tok.quoted
+            and tok.value.upper() in ("TERM", "CASE")
+            and nxt.kind is Kind.LPAREN
+            and nxt.pos == tok.end
+        ):
+            return self._search_directive(tok)
         if nxt.kind is Kind.OP and nxt.value in _CMP_OPS:
             self.pos = nxt.end
             val = self.peek(S)
@@ -254,6 +261,25 @@ class Parser:
                 values.append(v.value)
             return InList(tok.value, tuple(values), tok.quoted, pos=tok.pos)
         return Term(tok.value, tok.quoted, pos=tok.pos)
+
+    def _search_directive(self, tok: Token) -> Term:
+        """``TERM(x)`` or ``CASE(x)``: ``x`` a quoted phrase or the text up to ``)``."""
+        name = tok.value.upper()
+        self.pos = self.next(S).end  # the "("
+        first = self.peek(S)
+        if first.kind is Kind.WORD and first.quoted:
+            self.pos = first.end
+            value, quoted = first.value, True
+        else:
+            close_at = self.text.find(")", self.pos)
+            if close_at < 0:
+                raise self.error(f"unbalanced parentheses: missing ')' after {name}(", tok.pos)
+            value, quoted = self.text[self.pos : close_at].strip(), False
+            self.pos = close_at
+        close = self.next(S)
+        if close.kind is not Kind.RPAREN or not value:
+            raise self.error(f"{name}() takes one term: {name}(term)", tok.pos)
+        return Term(value, quoted, name, pos=tok.pos)
 
     # ------------------------------------------------------------------ eval language
     def parse_eval_expr(self) -> Expr:
@@ -385,9 +411,17 @@ class Parser:
                                 f"{tok.value}, found {_describe(sep)}",
                                 nxt.pos if sep.kind is Kind.EOF else sep.pos,
                             )
+                self._check_function(tok)
                 return Call(tok.value.lower(), tuple(args), pos=tok.pos)
             return FieldRef(tok.value, False, pos=tok.pos)
         raise self.error(f"expected an expression, found {_describe(tok)}", tok.pos)
+
+    def _check_function(self, tok: Token) -> None:
+        """A function the engine lacks is an error here, at parse time (never a null later)."""
+        from .functions import get_function
+
+        if get_function(tok.value) is None:
+            raise self.error(f"unknown eval function {tok.value.lower()}()", tok.pos)
 
     # ------------------------------------------------------------------ argument helpers
     def parse_options(self) -> dict[str, str]:

@@ -67,7 +67,8 @@ def to_str(value: Value) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        text = f"{value:.16g}"  # 16 significant digits: 0.1 + 0.2 prints as 0.3, as in Splunk
+        return text if "e" not in text and "n" not in text else repr(value)
     if isinstance(value, list):
         return "\n".join(to_str(v) for v in value)
     return str(value)

@@ -282,7 +282,11 @@ class Engine:
                 rows, note = self._run_scheduled(pipeline, datasets, sched)
             else:
                 rows = spl.run(
-                    pipeline, datasets=datasets, lookups=self.lookups, knowledge=self.knowledge
+                    pipeline,
+                    datasets=datasets,
+                    lookups=self.lookups,
+                    knowledge=self.knowledge,
+                    macros=self.macros,
                 )
                 note = ""
         except TargetError as exc:

@@ -42,14 +42,20 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         from . import (  # noqa: F401
+            charting,
             combine,
             evaluation,
+            extraction,
             fields,
+            flow,
+            geo,
             lookup,
+            outputs,
             reshape,
             search,
             stats,
             text,
+            transaction,
             tstats,
         )
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..ast import Command
+from ..ast import Command, Expr
 from ..lexer import Kind, Token, quote, search_word
-from ..values import as_list, compare_values, to_number, to_str, wildcard_regex
+from ..values import as_list, to_number, to_str, wildcard_regex
 from . import register
 
 if TYPE_CHECKING:
@@ -347,6 +347,8 @@ class DedupCommand(Command):
         opts = dict(self.options)
         keepempty = opts.get("keepempty", "f").lower() in ("t", "true", "1")
         consecutive = opts.get("consecutive", "f").lower() in ("t", "true", "1")
+        # keepevents=t: duplicates stay, without the dedup fields (Search Reference "dedup")
+        keepevents = opts.get("keepevents", "f").lower() in ("t", "true", "1")
         stream: Iterator[Event] = events
         if self.sortby:
             stream = iter(_sorted(list(events), self.sortby))
@@ -362,12 +364,22 @@ class DedupCommand(Command):
             if consecutive:
                 if key != last:
                     yield e
+                elif keepevents:
+                    yield _without(e, self.fields)
                 last = key
                 continue
             n = seen.get(key, 0)
             if n < self.count:
                 seen[key] = n + 1
                 yield e
+            elif keepevents:
+                yield _without(e, self.fields)
+
+
+def _without(e: Event, names: tuple[str, ...]) -> Event:
+    for n in names:
+        e.pop(n, None)
+    return e
 
 
 def _parse_sort_fields(p: Parser) -> list[str]:
@@ -408,6 +420,27 @@ def _parse_sort_fields(p: Parser) -> list[str]:
     return out
 
 
+def _sort_value_key(value: Any, mode: str) -> tuple[int, float, bytes]:
+    """Sort order of a value (Search Reference "sort"): ``auto`` and ``num`` put numbers first,
+    in numeric order, then the other values lexicographically (UTF-8 bytes: digits before
+    letters, uppercase before lowercase); ``str`` orders every value lexicographically; ``ip``
+    orders IPv4/IPv6 addresses numerically, before the other values."""
+    v = as_list(value)[0] if isinstance(value, list) and value else value
+    text = to_str(v)
+    if mode == "ip":
+        import ipaddress
+
+        try:
+            return (0, float(int(ipaddress.ip_address(text.strip()))), b"")
+        except ValueError:
+            pass
+    elif mode != "str":
+        n = v if isinstance(v, int | float) and not isinstance(v, bool) else to_number(text)
+        if n is not None:
+            return (0, float(n), b"")
+    return (1, 0.0, text.encode("utf-8", "surrogatepass"))
+
+
 def _sorted(rows: list[Event], keys: tuple[str, ...]) -> list[Event]:
     import functools
 
@@ -430,14 +463,8 @@ def _sorted(rows: list[Event], keys: tuple[str, ...]) -> list[Event]:
                 return 1
             if vb is None:
                 return -1
-            if mode == "str":
-                sa, sb = to_str(va), to_str(vb)
-                c = (sa > sb) - (sa < sb)
-            elif mode == "num":
-                na, nb = to_number(va), to_number(vb)
-                c = compare_values(na if na is not None else va, nb if nb is not None else vb)
-            else:
-                c = compare_values(va, vb)
+            ka, kb = _sort_value_key(va, mode), _sort_value_key(vb, mode)
+            c = (ka > kb) - (ka < kb)
             if c:
                 return -c if desc else c
         return 0
@@ -502,33 +529,84 @@ class SortCommand(Command):
 @register("head")
 @dataclass(frozen=True)
 class HeadCommand(Command):
+    """``head [<N> | (<eval-expression>)] [limit=<N>] [null=<bool>] [keeplast=<bool>]``: the
+    first N results, or the results up to the first one for which the expression is false
+    (``keeplast=t`` keeps that one too; ``null=t``: a null expression counts as true)."""
+
     name = "head"
     preserves_fields = True
     count: int = 10
+    expr: Expr | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def parse(cls, p: Parser, name: Token) -> HeadCommand:
-        n = _parse_count(p, cls.name)
+        opts = p.parse_options()
+        tok = p.peek()
+        if tok.kind is Kind.LPAREN:
+            p.pos = tok.end
+            expr = p.parse_eval_expr()
+            close = p.next()
+            if close.kind is not Kind.RPAREN:
+                raise p.error("unbalanced parentheses: missing ')' after head (", tok.pos)
+            opts.update(p.parse_options())
+            p.end_of_command("head")
+            return cls(int(opts.pop("limit", "10") or 10), expr, tuple(opts.items()), pos=name.pos)
+        n = _parse_count(p, cls.name, opts)
         return cls(n, pos=name.pos)
 
     def args_spl(self) -> str:
-        return str(self.count)
+        if self.expr is None:
+            return str(self.count)
+        text = self.expr.to_spl()
+        parts = [text if text.startswith("(") and text.endswith(")") else f"({text})"]
+        if self.count != 10:
+            parts.append(f"limit={self.count}")
+        parts.extend(f"{k}={search_word(v)}" for k, v in self.options)
+        return " ".join(parts)
 
     def input_fields(self, downstream: set[str] | None) -> set[str] | None:
-        return downstream
+        if self.expr is None or downstream is None:
+            return downstream if self.expr is None else None
+        from ..ast import expr_fields
+
+        return downstream | expr_fields(self.expr)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
         if self.count <= 0:
+            return
+        if self.expr is not None:
+            yield from self._while(events, ctx)
             return
         for i, e in enumerate(events):
             yield e
             if i + 1 >= self.count:
                 return
 
+    def _while(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        from ..evaluator import compile_expr, truthy
 
-def _parse_count(p: Parser, command: str) -> int:
+        assert self.expr is not None
+        opts = {k.lower(): v.lower() for k, v in self.options}
+        null_true = opts.get("null", "f") in ("t", "true", "1")
+        keeplast = opts.get("keeplast", "f") in ("t", "true", "1")
+        test = compile_expr(self.expr, ctx)
+        for n, e in enumerate(events, 1):
+            v = test(e)
+            ok = null_true if v is None else truthy(v)
+            if not ok:
+                if keeplast:
+                    yield e
+                return
+            yield e
+            if n >= self.count:
+                return
+
+
+def _parse_count(p: Parser, command: str, given: dict[str, str] | None = None) -> int:
     n = 10
-    opts = p.parse_options()
+    opts = dict(given or {})
+    opts.update(p.parse_options())
     if "limit" in opts:
         if not opts["limit"].isdigit():
             raise p.error(f"{command}: limit must be a number", p.pos)

@@ -191,6 +191,8 @@ class Numeric(Agg):
             return math.sqrt(var) if k.startswith("stdev") else var
         if k == "range":
             return nums[-1] - nums[0]
+        if k == "sumsq":
+            return sum(x * x for x in nums)
         if k == "median":
             return _percentile(nums, 50)
         if k == "mode":
@@ -206,6 +208,52 @@ def _percentile(nums: list[float], p: float) -> float:
     lo = math.floor(idx)
     hi = math.ceil(idx)
     return nums[lo] + (nums[hi] - nums[lo]) * (idx - lo)
+
+
+class Mode(Agg):
+    """The most frequent value (strings or numbers; the first seen wins a tie)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, Any] = {}
+
+    def add(self, values: list[Any], event: Event) -> None:
+        for v in values:
+            k = to_str(v)
+            if k not in self.counts:
+                self.counts[k] = 0
+                self.first[k] = v
+            self.counts[k] += 1
+
+    def result(self) -> Any:
+        if not self.counts:
+            return None
+        best = max(self.counts, key=self.counts.__getitem__)  # max keeps the first of ties
+        return self.first[best]
+
+
+class Rate(Agg):
+    """``rate(X)``: (latest X - earliest X) / (latest _time - earliest _time), for counters."""
+
+    def __init__(self) -> None:
+        self.early: tuple[float, float] | None = None
+        self.late: tuple[float, float] | None = None
+
+    def add(self, values: list[Any], event: Event) -> None:
+        t = to_number(event.get("_time"))
+        nums = [n for n in (to_number(v) for v in values) if n is not None]
+        if t is None or not nums:
+            return
+        point = (float(t), float(nums[0]))
+        if self.early is None or point[0] < self.early[0]:
+            self.early = point
+        if self.late is None or point[0] >= self.late[0]:
+            self.late = point
+
+    def result(self) -> Any:
+        if self.early is None or self.late is None or self.late[0] == self.early[0]:
+            return None
+        return (self.late[1] - self.early[1]) / (self.late[0] - self.early[0])
 
 
 class Pick(Agg):
@@ -261,8 +309,10 @@ _FUNCS: dict[str, Callable[[float | None], Agg]] = {
     "var": lambda p: Numeric("var"),
     "varp": lambda p: Numeric("varp"),
     "median": lambda p: Numeric("median"),
-    "mode": lambda p: Numeric("mode"),
+    "mode": lambda p: Mode(),
+    "rate": lambda p: Rate(),
     "range": lambda p: Numeric("range"),
+    "sumsq": lambda p: Numeric("sumsq"),
     "perc": lambda p: Numeric("perc", p),
     "earliest": lambda p: Pick("earliest"),
     "latest": lambda p: Pick("latest"),
@@ -285,8 +335,6 @@ _PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORE
 #: parse-only aggregation names (accepted by the parser, rejected when run)
 _PARSE_ONLY = {
     "sparkline",
-    "sumsq",
-    "rate",
     "per_second",
     "per_minute",
     "per_hour",
@@ -421,6 +469,9 @@ class _Grouper:
         self.makers: list[Callable[[], Agg]] = []
         self.getters: list[Callable[[Event], list[Any]]] = []
         for a in aggs:
+            if a.func == "sparkline":
+                self._add_sparkline(a, ctx)
+                continue
             maker = agg_factory(a.func)
             if maker is None:
                 raise SplError(f"unsupported aggregation {a.func}()", a.pos, ctx.text)
@@ -438,6 +489,15 @@ class _Grouper:
             else:
                 raise SplError(f"{a.func}() needs a field", a.pos, ctx.text)
         self.names = [a.output_name for a in aggs]
+
+    def _add_sparkline(self, a: Aggregation, ctx: Context) -> None:
+        from .sparkline import Sparkline, parse_spec
+
+        spec = parse_spec(a.field)
+        if spec is None:
+            raise SplError(f"sparkline({a.field or ''}): unsupported arguments", a.pos, ctx.text)
+        self.makers.append(lambda: Sparkline(spec))  # type: ignore[arg-type,return-value]
+        self.getters.append(lambda e: [1])
 
     def keys(self, e: Event) -> list[tuple[Any, ...]]:
         if not self.by:
@@ -881,8 +941,14 @@ class _TopRare(Command):
             group = counts[bkey]
             reverse = self.name == "top"
             items = sorted(group.items(), key=lambda kv: (-kv[1] if reverse else kv[1], kv[0]))
+            other = 0
             if limit:
+                other = sum(n for _, n in items[limit:])
                 items = items[:limit]
+            useother = opts.get("useother", "f").lower() in ("t", "true", "1")
+            if useother and other:  # Search Reference "top": the rest as one OTHER row
+                otherstr = opts.get("otherstr", "OTHER")
+                items = [*items, (tuple(otherstr for _ in self.fields), other)]
             for key, n in items:
                 row: dict[str, Any] = dict(zip(self.by, bkey, strict=True))
                 row.update(zip(self.fields, key, strict=True))

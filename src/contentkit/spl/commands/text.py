@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -292,36 +293,60 @@ class BinCommand(Command):
         return " ".join(parts)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
-        opts = dict(self.options)
+        from ..timebins import bucketer, parse_span, span_for_bins
+
+        opts = {k.lower(): v for k, v in self.options}
         span_text = opts.get("span")
         out = self.alias or self.field
-        if span_text is None:
-            if self.field == "_time":
-                span: float | None = 300.0
+        timeish = self.field == "_time" or bool(span_text and re.search(r"[a-zA-Z]", span_text))
+        bins = to_number(opts.get("bins")) if "bins" in opts else None
+        rows: list[Event] | None = None
+        if span_text is None:  # bins=N (default 100): the span comes from the data's range
+            rows = list(events)
+            nums = [float(n) for e in rows if (n := to_number(e.get(self.field))) is not None]
+            lo = min(nums, default=0.0)
+            hi = max(nums, default=0.0)
+            if "start" in opts and to_number(opts["start"]) is not None:
+                lo = min(lo, float(to_number(opts["start"]) or 0))
+            if "end" in opts and to_number(opts["end"]) is not None:
+                hi = max(hi, float(to_number(opts["end"]) or 0))
+            count = int(bins or 100)
+            if timeish:
+                span = span_for_bins(lo, hi, count)
             else:
-                raise SplError(
-                    f"{self.command_name}: only span= is supported for {self.field}",
-                    self.pos,
-                    ctx.text,
-                )
+                width = max(hi - lo, 1e-9)
+                span = (float(10 ** math.ceil(math.log10(width / count))), 0)
         else:
-            span = span_seconds(span_text.split("@")[0])
-            if span is None or span <= 0:
+            parsed = parse_span(span_text.split("@")[0])
+            if parsed is None:
                 raise SplError(
                     f"{self.command_name}: invalid span {span_text!r}", self.pos, ctx.text
                 )
-        timeish = self.field == "_time" or (span_text is not None and not span_text[-1:].isdigit())
-        for e in events:
+            span = parsed
+        align = 0.0
+        aligntime = opts.get("aligntime")
+        if aligntime is not None and timeish:
+            n = to_number(aligntime)
+            if n is None:
+                from ..functions import relative_time
+
+                n = relative_time(ctx.now, aligntime)
+            if n is None:
+                raise SplError(
+                    f"{self.command_name}: invalid aligntime {aligntime!r}", self.pos, ctx.text
+                )
+            align = float(n)
+        bucket = bucketer(span, align)
+        width = span[0]
+        for e in events if rows is None else rows:
             n = to_number(e.get(self.field))
-            if n is not None and span:
-                lo = (n // span) * span
-                if timeish:
-                    e[out] = int(lo) if float(lo).is_integer() else lo
+            if n is not None:
+                lo_v = bucket(float(n))
+                if timeish or not width:
+                    e[out] = lo_v
                 else:
-                    lo_v = int(lo) if float(lo).is_integer() else lo
-                    hi = lo + span
-                    hi_v = int(hi) if float(hi).is_integer() else hi
-                    e[out] = f"{lo_v}-{hi_v}"
+                    hi = lo_v + width
+                    e[out] = f"{lo_v}-{int(hi) if float(hi).is_integer() else hi}"
             yield e
 
 
