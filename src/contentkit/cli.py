@@ -880,3 +880,12 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("contentkit: interrupted", err=True)
         sys.exit(130)
+
+
+def _register_import() -> None:
+    from contentkit.importers.commands import import_group
+
+    cli.add_command(import_group)
+
+
+_register_import()
