@@ -340,7 +340,8 @@ def search(
         report = _validated(content, quiet=True)
         macros, lookups = load_search_context(report.content)
     datasets = [
-        engine.Dataset(p, sourcetype=sourcetype, source=source or str(p), host=host) for p in data
+        engine.Dataset(_text_data(p), sourcetype=sourcetype, source=source or str(p), host=host)
+        for p in data
     ]
     try:
         rows = engine.run(spl, datasets=datasets, macros=macros, lookups=lookups, strict=True)
@@ -355,6 +356,16 @@ def search(
         _fail_usage(f"cannot read the data: {exc}")
     for line in format_results(rows, fmt):
         click.echo(line)
+
+
+def _text_data(path: Path) -> Path:
+    """The file itself, or the XML rendering of a Windows .evtx file."""
+    from contentkit.replay.evtx import EvtxError, text_dataset
+
+    try:
+        return text_dataset(path)
+    except EvtxError as exc:
+        _fail_usage(str(exc))
 
 
 def _splunk_targets(
