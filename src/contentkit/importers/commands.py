@@ -85,3 +85,57 @@ def splunk_app(source: Path, output: Path) -> None:
             f"then run contentkit build {output})",
             1,
         )
+
+
+@import_group.command(name="sigma", context_settings=CONTEXT)
+@click.argument("rules", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--pipeline",
+    "pipelines",
+    multiple=True,
+    metavar="NAME",
+    help="pySigma pipeline to convert with (repeatable: splunk_cim, splunk_windows, "
+    "splunk_sysmon_acceleration). Default: splunk_cim where the log source maps to a CIM "
+    "data model, else splunk_windows for Windows rules.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The repository to add the detections to (created when absent).",
+)
+def sigma(rules: tuple[Path, ...], pipelines: tuple[str, ...], output: Path) -> None:
+    """Convert Sigma rules (files or folders) into detections with pySigma's Splunk backend.
+
+    Each rule becomes detections/sigma/<title>.yml with its name, id, date, author, status,
+    level (risk score and type), ATT&CK tags, false positives, references and data source,
+    plus a filter macro. Rules pySigma cannot convert are listed with its reason (exit 1).
+    The repository is validated at the end. Needs: pip install 'contentkit[import]'.
+
+    \b
+    Examples:
+      contentkit import sigma rules/windows/process_creation --output .
+      contentkit import sigma proc_creation_win_whoami.yml --pipeline splunk_windows -o my_content
+    """
+    from contentkit.importers.sigma import SigmaImportError, import_sigma
+
+    try:
+        report = import_sigma(list(rules), output, pipelines)
+    except SigmaImportError as exc:
+        _fail(str(exc))
+        return
+    for item in report.converted:
+        click.echo(f"converted {item.file} -> {item.path} ({item.form})")
+    for path in report.written:
+        click.echo(f"wrote {path}")
+    for file, reason in report.failed:
+        click.echo(f"{file}: not converted: {reason}", err=True)
+    click.echo(f"{len(report.converted)} rules converted, {len(report.failed)} not converted")
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if report.problems:
+        _fail(f"{output} has {len(report.problems)} validation errors after the import", 1)
+    if report.failed:
+        sys.exit(1)
