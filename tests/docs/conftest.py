@@ -113,9 +113,62 @@ def results_document() -> dict[str, object]:
     }
 
 
+BASELINE = "baselines/baseline_of_daemonset_creators.yml"
+BASELINE_YAML = """\
+name: Baseline Of DaemonSet Creators
+id: 3e0f2b6a-8c1d-4e5f-9a7b-1c2d3e4f5a6b
+version: 1
+date: '2026-11-27'
+author: contentkit developers
+type: Baseline
+status: production
+description: Records who creates DaemonSets, so that a new creator stands out. See
+  https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/ (the DaemonSet
+  controller); <b>not bold</b>, and javascript:alert(1) stays text.
+search: '`kube_audit` "objectRef.resource"=daemonsets verb=create
+  | stats count by user.username
+  | outputlookup daemonset_creators.csv'
+how_to_implement: Run daily over the audit log.
+known_false_positives: none
+references:
+- https://kubernetes.io/docs/reference/config-api/apiserver-audit.v1/
+tags:
+  analytic_story:
+  - Kubernetes Security
+  detections:
+  - Kubernetes DaemonSet Deployed
+  product:
+  - Splunk Enterprise
+  security_domain: network
+"""
+INVESTIGATION = "investigations/kubernetes_activity_by_user.yml"
+INVESTIGATION_YAML = """\
+name: Kubernetes Activity By User
+id: 5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d
+version: 1
+date: '2026-11-27'
+author: contentkit developers
+type: Investigation
+description: Everything a user did through the API server (https://kubernetes.io/docs/).
+search: '| search `kube_audit` user.username=$user$ | table _time verb objectRef.resource'
+how_to_implement: none
+known_false_positives: none
+references: []
+tags:
+  analytic_story:
+  - Kubernetes Security
+  product:
+  - Splunk Enterprise
+  security_domain: network
+"""
+
+
 def make_pack(target: Path) -> Path:
     pack = copy_pack(target)
     (pack / SECOND).write_text(SECOND_YAML, encoding="utf-8")
+    for rel, text in ((BASELINE, BASELINE_YAML), (INVESTIGATION, INVESTIGATION_YAML)):
+        (pack / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pack / rel).write_text(text, encoding="utf-8")
     return pack
 
 
