@@ -18,13 +18,11 @@ import hashlib
 import os
 import re
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 MAGIC = b"ElfFile\0"
-_OPEN_CLOSE = {"Data", "Binary"}  # empty ones are written <Data ...></Data>
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?\s*Z?(?:\s*UTC)?$")
 
 
@@ -43,14 +41,6 @@ def is_evtx(path: Path) -> bool:
         return False
 
 
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _attr(value: str) -> str:
-    return _text(value).replace("'", "&apos;")
-
-
 def _system_time(value: str) -> str:
     found = _TIME.match(value.strip())
     if not found:
@@ -60,40 +50,33 @@ def _system_time(value: str) -> str:
     return f"{day}T{clock}.{digits}00Z"
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+_BETWEEN_TAGS = re.compile(r">\n[ \t]*<")
+_EMPTY = re.compile(r"<((?!(?:Data|Binary)[\s>])[\w:]+)([^<>]*)></\1>")
+_TAG = re.compile(r"<[\w:]+(?:\s+[\w:]+=\"[^\"]*\")*\s*/?>")
+_ATTR = re.compile(r'(\s[\w:]+)="([^"]*)"')
 
 
-def _render(el: ET.Element, out: list[str], top: bool = False) -> None:
-    name = _local(el.tag)
-    out.append(f"<{name}")
-    if top:
-        out.append(" xmlns='http://schemas.microsoft.com/win/2004/08/events/event'")
-    for key, value in el.attrib.items():
-        if name == "TimeCreated" and key == "SystemTime":
-            value = _system_time(value)
-        out.append(f" {_local(key)}='{_attr(value)}'")
-    text = el.text or ""
-    if len(el) or (not text.strip() and "\n" in text):  # the parser's indentation
-        text = text.strip()
-    if not len(el) and not text and name not in _OPEN_CLOSE:
-        out.append("/>")
-        return
-    out.append(">")
-    if text:
-        out.append(_text(text))
-    for child in el:
-        _render(child, out)
-    out.append(f"</{name}>")
+def _single_quoted(found: re.Match[str]) -> str:
+    name, value = found.group(1), found.group(2)
+    if name.strip() == "SystemTime":
+        value = _system_time(value)
+    return f"{name}='{value.replace(chr(39), '&apos;')}'"
+
+
+def _tag(found: re.Match[str]) -> str:
+    return _ATTR.sub(_single_quoted, found.group(0))
 
 
 def render_record(xml: str) -> str:
-    """One record's XML (as the parser gives it) in the forwarder's one-line form."""
+    """One record's XML (as the parser gives it: pretty-printed, double-quoted attributes,
+    text escaped for `&`, `<` and `>`) in the forwarder's one-line form. The parser's
+    indentation is the only text removed; values keep every character."""
     start = xml.find("<Event")
-    root = ET.fromstring(xml[start:] if start >= 0 else xml)
-    out: list[str] = []
-    _render(root, out, top=True)
-    return "".join(out)
+    if start < 0:
+        raise EvtxError("no <Event> element in the record")
+    body = _BETWEEN_TAGS.sub("><", xml[start:].rstrip())
+    body = _EMPTY.sub(r"<\1\2/>", body)
+    return _TAG.sub(_tag, body)
 
 
 def evtx_events(path: Path) -> Iterator[str]:
@@ -114,10 +97,8 @@ def evtx_events(path: Path) -> Iterator[str]:
             raise EvtxError(f"{path}: record {record.get('event_record_id')} cannot be read")
         try:
             yield render_record(data)
-        except ET.ParseError as exc:
-            raise EvtxError(
-                f"{path}: record {record.get('event_record_id')} is not well-formed XML ({exc})"
-            ) from None
+        except EvtxError as exc:
+            raise EvtxError(f"{path}: record {record.get('event_record_id')}: {exc}") from None
 
 
 def default_cache() -> Path:
