@@ -200,3 +200,16 @@ def test_bad_input_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
     code, out = run("import", "splunk-app", str(garbage), "-o", str(tmp_path / "r"))
     assert code == 2 and "not a readable package" in out
     assert not (tmp_path / "r").exists()
+
+
+def test_yaml_writer_keeps_text_exactly(tmp_path: Path) -> None:
+    from contentkit.importers.yamlout import write_yaml
+
+    doc = {
+        "search": '`m` a="x"  \n| stats count by b \n| `f_filter`',
+        "date": "2026-11-30",
+        "description": "line one\n\nline three with trailing blank ",
+        "n": "0123",
+    }
+    write_yaml(tmp_path / "x.yml", doc, check=True)
+    assert yaml.safe_load((tmp_path / "x.yml").read_text()) == doc

@@ -372,7 +372,7 @@ def import_sigma(
             if target.exists():
                 report.failed.append((str(file), f"{target} exists; not overwritten"))
                 continue
-            write_yaml(target, doc)
+            write_yaml(target, doc, check=True)
             filter_file = repo / "macros" / f"{stem}_filter.yml"
             if not filter_file.exists():
                 write_yaml(

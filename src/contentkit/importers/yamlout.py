@@ -32,10 +32,11 @@ def dump_yaml(doc: Any) -> str:
     )
 
 
-def write_yaml(path: Path, doc: Any) -> None:
-    """Write `doc` to `path` (folders created), failing if the text would not read back equal."""
+def write_yaml(path: Path, doc: Any, *, check: bool = False) -> None:
+    """Write `doc` to `path` (folders created); with `check`, fail if the text would not read
+    back equal (the app importer skips it: its proving build compares every value anyway)."""
     text = dump_yaml(doc)
-    if yaml.load(text, Loader=_Loader) != doc:
+    if check and yaml.load(text, Loader=_Loader) != doc:
         raise ValueError(f"{path}: the YAML would not read back as written")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="\n")
