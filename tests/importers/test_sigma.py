@@ -121,6 +121,7 @@ def test_the_network_rule_passes_contentkit_test_on_an_evtx_dataset(
     events = [
         ("C:\\Windows\\System32\\rundll32.exe", "true", "198.51.100.7"),  # the attack
         ("C:\\Windows\\System32\\rundll32.exe", "false", "198.51.100.9"),  # inbound
+        ("C:\\Windows\\System32\\rundll32.exe", "true", "10.1.2.3"),  # filtered: 10.0.0.0/8
         ("C:\\Windows\\explorer.exe", "true", "198.51.100.8"),  # another image
     ]
     write_evtx(
@@ -182,3 +183,49 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path) -> None:
     code, out = run("import", "sigma", str(RULES), "--pipeline", "nonsense", "-o", str(tmp_path))
     assert code == 2 and "unknown pySigma pipeline 'nonsense'" in out
     assert not (tmp_path / "detections").exists()
+
+
+def test_the_process_creation_rule_as_a_plain_search_passes_contentkit_test(
+    tmp_path: Path,
+) -> None:
+    """With `--pipeline splunk_windows` the same rule is a plain search over the Sysmon events,
+    which the embedded engine runs today."""
+    repo = tmp_path / "repo"
+    code, out = run(
+        "import",
+        "sigma",
+        str(RULES / "proc_creation_whoami_from_cmd.yml"),
+        "--pipeline",
+        "splunk_windows",
+        "--output",
+        str(repo),
+    )
+    assert code == 0, out
+    det_file = repo / "detections/sigma/whoami_execution_from_cmd.yml"
+    search = yaml.safe_load(det_file.read_text())["search"]
+    assert search.startswith('`sigma_sysmon_eventid_1` Image="*\\\\whoami.exe"')
+    (repo / "datasets").mkdir()
+    whoami = [
+        ("Image", "C:\\Windows\\System32\\whoami.exe"),
+        ("ParentImage", "C:\\Windows\\System32\\cmd.exe"),
+    ]
+    from_explorer = [
+        ("Image", "C:\\Windows\\System32\\whoami.exe"),
+        ("ParentImage", "C:\\Windows\\explorer.exe"),
+    ]
+    write_evtx(
+        repo / "datasets/proc.evtx",
+        [
+            (WHEN, sysmon_event(1, WHEN, "ws1", whoami, 1)),
+            (WHEN, sysmon_event(1, WHEN, "ws2", from_explorer, 2)),
+            (WHEN, sysmon_event(3, WHEN, "ws3", whoami, 3)),  # not a process creation
+        ],
+    )
+    _add_test(
+        det_file,
+        "datasets/proc.evtx",
+        {"min_results": 1, "max_results": 1, "fields": {"dest": "ws1"}},
+    )
+    report = _test(repo, "Whoami Execution From Cmd")
+    assert report["exit_code"] == 0, report["output"]
+    assert report["counts"] == {**report["counts"], "pass": 1, "fail": 0}  # type: ignore[dict-item]

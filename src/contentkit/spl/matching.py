@@ -62,8 +62,39 @@ TIME_MODIFIERS = frozenset(
 )
 
 
+_CIDR = re.compile(r"^[0-9A-Fa-f:.]+/\d{1,3}$")
+
+
+def _cidr(pattern: str) -> Any:
+    """The network of a CIDR value (``10.0.0.0/8``, ``fd00::/8``), else None."""
+    if not _CIDR.match(pattern.strip()):
+        return None
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(pattern.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _cidr_matcher(net: Any) -> Callable[[Any], bool]:
+    import ipaddress
+
+    def m(v: Any) -> bool:
+        try:
+            return ipaddress.ip_address(to_str(v).strip()) in net
+        except ValueError:
+            return False
+
+    return m
+
+
 def _value_matcher(pattern: str) -> Callable[[Any], bool]:
-    """Case-insensitive full-value match with ``*`` wildcards (numbers compare numerically)."""
+    """Case-insensitive full-value match with ``*`` wildcards (numbers compare numerically);
+    a CIDR value matches the addresses in its network, as Splunk's search does."""
+    net = _cidr(pattern)
+    if net is not None:
+        return _cidr_matcher(net)
     if "*" in pattern:
         rx = wildcard_regex(pattern)
         return lambda v: rx.fullmatch(to_str(v)) is not None
@@ -212,6 +243,8 @@ def _fragment(value: str) -> str | None:
     num = to_number(value)
     if num is not None and not (isinstance(num, int) and str(num) == value.strip()):
         return None  # 10.0 also matches a raw 10: no safe literal
+    if _cidr(value) is not None:
+        return None  # 10.0.0.0/8 matches 10.1.2.3: no literal
     best = None
     for m in _FRAGMENT.finditer(value):
         frag = m.group(0)
