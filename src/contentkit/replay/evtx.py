@@ -51,8 +51,25 @@ def _system_time(value: str) -> str:
 
 
 _BETWEEN_TAGS = re.compile(r">\n[ \t]*<")
-_EMPTY = re.compile(r"<((?!(?:Data|Binary)[\s>])[\w:]+)([^<>]*)></\1>")
-_TAG = re.compile(r"<[\w:]+(?:\s+[\w:]+=\"[^\"]*\")*\s*/?>")
+_OPEN_CLOSE = ("Data", "Binary")  # empty ones stay <Data Name='x'></Data>
+
+
+_EMPTY = re.compile(r"<([\w:]+)([^<>/]*)></([\w:]+)>")
+
+
+def _empty(found: re.Match[str]) -> str:
+    name = found.group(1)
+    if name != found.group(3) or name in _OPEN_CLOSE:
+        return found.group(0)
+    return f"<{name}{found.group(2)}/>"
+
+
+def _close_empty(body: str) -> str:
+    """`<X a='1'></X>` -> `<X a='1'/>` (not for Data and Binary)."""
+    return _EMPTY.sub(_empty, body) if "></" in body else body
+
+
+_TAG = re.compile(r"<[\w:]+\s[^<>]*>")  # a start tag with attributes
 _ATTR = re.compile(r'(\s[\w:]+)="([^"]*)"')
 
 
@@ -64,7 +81,10 @@ def _single_quoted(found: re.Match[str]) -> str:
 
 
 def _tag(found: re.Match[str]) -> str:
-    return _ATTR.sub(_single_quoted, found.group(0))
+    tag = found.group(0)
+    if "'" in tag or "SystemTime" in tag:
+        return _ATTR.sub(_single_quoted, tag)
+    return tag.replace('"', "'")  # inside a tag, only attribute delimiters are raw quotes
 
 
 def render_record(xml: str) -> str:
@@ -75,7 +95,7 @@ def render_record(xml: str) -> str:
     if start < 0:
         raise EvtxError("no <Event> element in the record")
     body = _BETWEEN_TAGS.sub("><", xml[start:].rstrip())
-    body = _EMPTY.sub(r"<\1\2/>", body)
+    body = _close_empty(body)
     return _TAG.sub(_tag, body)
 
 
@@ -86,7 +106,9 @@ def evtx_events(path: Path) -> Iterator[str]:
     except ImportError:  # pragma: no cover - a dependency of contentkit
         raise EvtxError("reading .evtx needs the 'evtx' package (pip install evtx)") from None
     try:
-        parser = PyEvtxParser(str(path))
+        # one thread: on small files the parser's thread start-up costs more than it saves
+        threads = 1 if path.stat().st_size < (8 << 20) else 0
+        parser = PyEvtxParser(str(path), number_of_threads=threads)
         records: list[dict[str, Any]] = [r for r in parser.records() if isinstance(r, dict)]
     except (OSError, RuntimeError, ValueError) as exc:
         raise EvtxError(f"{path}: not a readable EVTX file ({exc})") from None
