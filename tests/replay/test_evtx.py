@@ -145,7 +145,7 @@ type: TTP
 description: cmd.exe runs whoami, a common first step after gaining a shell.
 data_source:
 - Kubernetes Audit
-search: '`sysmon` EventCode=1 Image="*\\\\cmd.exe" CommandLine="*whoami*"
+search: '`evtx_sysmon` EventCode=1 Image="*\\\\cmd.exe" CommandLine="*whoami*"
   | stats count min(_time) as firstTime max(_time) as lastTime by Computer User CommandLine
   | rename Computer as dest, User as user
   | `windows_whoami_from_cmd_filter`'
@@ -170,7 +170,7 @@ tags:
 tests:
 - name: True Positive Test
   attack_data:
-  - data: datasets/windows/sysmon.evtx
+  - data: datasets/evtx/sysmon_whoami.evtx
     source: XmlWinEventLog:Microsoft-Windows-Sysmon/Operational
     sourcetype: XmlWinEventLog
   expect:
@@ -182,18 +182,18 @@ tests:
 
 
 def test_contentkit_test_passes_on_an_evtx_dataset(pack: Path) -> None:
-    (pack / "datasets/windows").mkdir(parents=True)
-    make_evtx(pack / "datasets/windows/sysmon.evtx")
-    (pack / "macros/sysmon.yml").write_text(
+    (pack / "datasets/evtx").mkdir(parents=True, exist_ok=True)
+    make_evtx(pack / "datasets/evtx/sysmon_whoami.evtx")
+    (pack / "macros/evtx_sysmon.yml").write_text(
         yaml.safe_dump(
             {
-                "name": "sysmon",
+                "name": "evtx_sysmon",
                 "definition": 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"',
                 "description": "Where Sysmon events are.",
             }
         )
     )
-    (pack / "detections/endpoint").mkdir(parents=True)
+    (pack / "detections/endpoint").mkdir(parents=True, exist_ok=True)
     (pack / "detections/endpoint/windows_whoami_from_cmd.yml").write_text(DETECTION)
     out = pack / "results.json"
     result = CliRunner().invoke(
