@@ -213,3 +213,29 @@ def test_yaml_writer_keeps_text_exactly(tmp_path: Path) -> None:
     }
     write_yaml(tmp_path / "x.yml", doc, check=True)
     assert yaml.safe_load((tmp_path / "x.yml").read_text()) == doc
+
+
+def test_local_is_laid_over_default(tmp_path: Path) -> None:
+    """Searches saved in Splunk Web live in local/: imported, and local keys win."""
+    app = write_app(tmp_path)
+    (app / "local").mkdir()
+    (app / "local/savedsearches.conf").write_text(
+        "[Suspicious Encoded PowerShell]\ncron_schedule = 5 * * * *\n\n"
+        "[Made In The UI]\nsearch = index=main EventCode=4625 | stats count by user\n"
+        "enableSched = 1\ncron_schedule = 0 * * * *\n"
+        "dispatch.earliest_time = -1h\ndispatch.latest_time = now\n"
+    )
+    repo = tmp_path / "repo"
+    code, out = run("import", "splunk-app", str(app), "--output", str(repo))
+    assert code == 0, out
+    assert "2 detections" in out
+    det = yaml.safe_load((repo / "detections/endpoint/made_in_the_ui.yml").read_text())
+    assert det["type"] == "Hunting" and det["search"].startswith("index=main EventCode=4625")
+    report = json.loads((repo / "import-report.json").read_text())
+    keys = {(item["stanza"], item["key"]) for item in report["leftovers"]}
+    assert ("Suspicious Encoded PowerShell", "cron_schedule") not in keys  # 5 * * * * rebuilt
+    # the search gained its filter macro (a no-op `search *`): reported, value by value
+    (changed,) = [i for i in report["leftovers"] if i["stanza"] == "Made In The UI"]
+    assert changed["key"] == "search"
+    assert changed["built"].endswith("| `made_in_the_ui_filter`")
+    assert "1 searches given their filter macro" in out

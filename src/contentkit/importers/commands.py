@@ -68,7 +68,9 @@ def splunk_app(source: Path, output: Path) -> None:
     for note in report.notes:
         click.echo(f"contentkit: note: {note}", err=True)
     grouped = summary(report.leftovers)
-    if grouped:
+    if report.problems:
+        click.echo("The imported repository was not built: it has validation errors.")
+    elif grouped:
         click.echo(
             f"{len(report.leftovers)} settings of the app are not reproduced by the build "
             f"(values in {output / IMPORT_REPORT}):"

@@ -1,7 +1,7 @@
 """`contentkit import splunk-app`: a Splunk app's confs -> a repository in the security_content
 layout.
 
-Read (leniently, as Splunk would): `default/savedsearches.conf` (scheduled and correlation
+Read (leniently, as Splunk would; `local/` laid over `default/`): `savedsearches.conf` (scheduled and correlation
 searches -> detections, `action.escu.search_type = support` searches -> baselines),
 `macros.conf` (filter macros that are the generated `search *` are left to the build),
 `analyticstories.conf` (stories; the `savedsearch://` stanzas give each detection's asset type),
@@ -100,8 +100,7 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "t", "yes", "y"}
 
 
-def _read(app: Path, rel: str) -> ConfFile:
-    path = app / rel
+def _read_one(path: Path) -> ConfFile:
     if not path.is_file():
         return ConfFile()
     try:
@@ -110,6 +109,25 @@ def _read(app: Path, rel: str) -> ConfFile:
         raise AppImportError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AppImportError(f"{path}: cannot read: {exc}") from None
+
+
+def read_app_conf(app: Path, name: str) -> ConfFile:
+    """`default/<name>` with `local/<name>` laid over it, as Splunk layers them: a stanza of
+    local/ adds to (and its keys replace those of) the default/ stanza of the same name. Saved
+    searches made in Splunk Web live in local/."""
+    conf = _read_one(app / "default" / name)
+    local = _read_one(app / "local" / name)
+    for stanza in local.stanzas:
+        mine = conf.get(stanza.name)
+        if mine is None:
+            conf.add(stanza.name, stanza.values)
+        else:
+            mine.values.update(stanza.values)
+    return conf
+
+
+def _read(app: Path, rel: str) -> ConfFile:
+    return read_app_conf(app, rel.split("/", 1)[1])
 
 
 def _date_of(stamp: Any) -> str | None:
@@ -680,9 +698,12 @@ def import_app(app: Path, out: Path) -> ImportReport:
         if item.source != built:
             report.renamed[item.source] = built
             report.renamed[f"savedsearch://{item.source}"] = f"savedsearch://{built}"
+        if item.kind == "detection" and f"`{stem}_filter`" not in item.doc["search"]:
+            # every detection calls its `<file stem>_filter` macro (a `search *` until a
+            # team adds its exclusions): the search gains the call
+            item.doc["search"] = item.doc["search"].rstrip() + f"\n| `{stem}_filter`"
+            report.counts["searches given their filter macro"] += 1
         if item.kind == "detection":
-            if f"`{stem}_filter`" not in item.doc["search"]:
-                notes.append(f"{item.name}: the search calls no filter macro")
             path = out / "detections" / item.folder / f"{stem}.yml"
         else:
             path = out / "baselines" / f"{stem}.yml"
@@ -719,7 +740,10 @@ def import_app(app: Path, out: Path) -> ImportReport:
     notes.append("authors are not in the app's confs: detections and baselines say 'imported'")
     report.counts["files kept in app_template/"] = _copy_rest(app, out)
     if (app / "local").is_dir():
-        notes.append("local/ is not imported (it holds a site's own changes, not the app's)")
+        notes.append(
+            "local/ is laid over default/ for the confs imported here; its other files are "
+            "not copied (they hold a site's own settings)"
+        )
     return report
 
 

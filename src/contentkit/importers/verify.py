@@ -37,14 +37,19 @@ def normal(value: str, key: str = "") -> Any:
     return "\n".join(line.rstrip() for line in value.split("\n")).strip()
 
 
+def read_app_conf(app: Path, name: str) -> Any:
+    from contentkit.importers.splunk_app import read_app_conf as read
+
+    return read(app, name)
+
+
 def compare_apps(source: Path, built: Path, renamed: dict[str, str]) -> list[dict[str, str]]:
     """Settings of `source`'s confs that `built` lacks or has with another value."""
     leftovers: list[dict[str, str]] = []
     for name in COMPARED:
-        path = source / "default" / name
-        if not path.is_file():
+        if not (source / "default" / name).is_file() and not (source / "local" / name).is_file():
             continue
-        theirs = read_conf_file(path, strict=False)
+        theirs = read_app_conf(source, name)
         built_path = built / "default" / name
         ours = read_conf_file(built_path, strict=True) if built_path.is_file() else None
         for stanza in theirs:
