@@ -47,6 +47,15 @@ action.webhook.param.url = https://hooks.example.com/x
 
 [An ad-hoc report]
 search = index=main | head 1
+
+[Old Style Risk]
+search = index=main action=failure | stats count by user | `old_style_risk_filter`
+enableSched = 1
+cron_schedule = 0 * * * *
+action.risk = 1
+action.risk.param._risk_object = user
+action.risk.param._risk_object_type = user
+action.risk.param._risk_score = 30
 """
 MACROS = """\
 [sysmon]
@@ -96,7 +105,7 @@ def test_a_plain_app_imports_validates_and_reports_what_it_cannot_represent(
     repo = tmp_path / "repo"
     code, out = run("import", "splunk-app", str(app), "--output", str(repo))
     assert code == 0, out
-    assert "1 detections" in out and "3 macros" in out and "1 lookups" in out
+    assert "2 detections" in out and "3 macros" in out and "1 lookups" in out
     det = yaml.safe_load(
         (repo / "detections/endpoint/suspicious_encoded_powershell.yml").read_text()
     )
@@ -106,6 +115,9 @@ def test_a_plain_app_imports_validates_and_reports_what_it_cannot_represent(
     assert det["rba"]["risk_objects"] == [{"field": "host", "type": "system", "score": 64}]
     assert det["rba"]["threat_objects"] == [{"field": "CommandLine", "type": "process"}]
     assert det["throttling"] == {"fields": ["host"], "period": "1h"}
+    old = yaml.safe_load((repo / "detections/endpoint/old_style_risk.yml").read_text())
+    assert old["type"] == "Anomaly"
+    assert old["rba"]["risk_objects"] == [{"field": "user", "type": "user", "score": 30}]
     # the only search of its type: the schedule is its type's deployment
     deployment = yaml.safe_load(
         (repo / "deployments/imported_default_configuration_ttp.yml").read_text()
@@ -126,7 +138,7 @@ def test_a_plain_app_imports_validates_and_reports_what_it_cannot_represent(
     # what contentkit cannot express is listed, not dropped
     assert ("Suspicious Encoded PowerShell", "action.webhook.param.url") in keys
     assert ("An ad-hoc report", "") in keys  # not scheduled: kept in the report
-    assert "1 saved searches are named `my_app - <name> - Rule`" in out
+    assert "2 saved searches are named `my_app - <name> - Rule`" in out
     # the rebuilt stanza has the same schedule and actions
     code, out = run("build", str(repo), "--output", str(tmp_path / "out"), "-q")
     assert code == 0, out
@@ -228,7 +240,7 @@ def test_local_is_laid_over_default(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     code, out = run("import", "splunk-app", str(app), "--output", str(repo))
     assert code == 0, out
-    assert "2 detections" in out
+    assert "3 detections" in out
     det = yaml.safe_load((repo / "detections/endpoint/made_in_the_ui.yml").read_text())
     assert det["type"] == "Hunting" and det["search"].startswith("index=main EventCode=4625")
     report = json.loads((repo / "import-report.json").read_text())

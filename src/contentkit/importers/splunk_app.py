@@ -241,6 +241,18 @@ def _detection(stanza: Stanza, label: str, assets: dict[str, str], notes: list[s
             for d in drilldowns
             if isinstance(d, dict)
         ]
+    if not risk and stanza.get("action.risk.param._risk_object"):
+        # the older single-object form of the risk action (ES before 7)
+        score = (stanza.get("action.risk.param._risk_score") or "0").strip()
+        risk = [
+            {
+                "risk_object_field": (stanza.get("action.risk.param._risk_object") or "").strip(),
+                "risk_object_type": (
+                    stanza.get("action.risk.param._risk_object_type") or "other"
+                ).strip(),
+                "risk_score": int(float(score)) if re.fullmatch(r"\d+(\.\d+)?", score) else 0,
+            }
+        ]
     risk_objects = [r for r in risk if isinstance(r, dict) and "risk_object_field" in r]
     threat_objects = [r for r in risk if isinstance(r, dict) and "threat_object_field" in r]
     if risk_objects or threat_objects or stanza.get("action.risk.param._risk_message"):
