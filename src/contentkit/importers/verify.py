@@ -57,7 +57,15 @@ def compare_apps(source: Path, built: Path, renamed: dict[str, str]) -> list[dic
                 continue
             mine = ours.get(renamed.get(stanza.name, stanza.name)) if ours else None
             if mine is None:
-                leftovers.append({"file": name, "stanza": stanza.name, "key": "", "value": ""})
+                # the whole stanza, every setting, so that nothing is lost
+                leftovers.append(
+                    {
+                        "file": name,
+                        "stanza": stanza.name,
+                        "key": "",
+                        "value": json.dumps(stanza.values, ensure_ascii=False),
+                    }
+                )
                 continue
             for key, value in stanza.values.items():
                 got = mine.values.get(key)
