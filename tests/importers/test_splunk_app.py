@@ -139,7 +139,11 @@ def test_a_plain_app_imports_validates_and_reports_what_it_cannot_represent(
     assert ("Suspicious Encoded PowerShell", "action.webhook.param.url") in keys
     assert ("An ad-hoc report", "") in keys  # not scheduled: kept in the report
     (adhoc,) = [i for i in report["leftovers"] if i["stanza"] == "An ad-hoc report"]
-    assert json.loads(adhoc["value"]) == {"search": "index=main | head 1"}
+    # [default] settings apply to every stanza that lacks them, as in Splunk
+    assert json.loads(adhoc["value"]) == {
+        "dispatch.earliest_time": "-24h",
+        "search": "index=main | head 1",
+    }
     assert "2 saved searches are named `my_app - <name> - Rule`" in out
     # the rebuilt stanza has the same schedule and actions
     code, out = run("build", str(repo), "--output", str(tmp_path / "out"), "-q")

@@ -113,8 +113,9 @@ def _read_one(path: Path) -> ConfFile:
 
 def read_app_conf(app: Path, name: str) -> ConfFile:
     """`default/<name>` with `local/<name>` laid over it, as Splunk layers them: a stanza of
-    local/ adds to (and its keys replace those of) the default/ stanza of the same name. Saved
-    searches made in Splunk Web live in local/."""
+    local/ adds to (and its keys replace those of) the default/ stanza of the same name, and
+    the `[default]` stanza's settings apply to every stanza that lacks them. Saved searches
+    made in Splunk Web live in local/."""
     conf = _read_one(app / "default" / name)
     local = _read_one(app / "local" / name)
     for stanza in local.stanzas:
@@ -123,6 +124,12 @@ def read_app_conf(app: Path, name: str) -> ConfFile:
             conf.add(stanza.name, stanza.values)
         else:
             mine.values.update(stanza.values)
+    defaults = conf.get("default")
+    if defaults is not None and defaults.values:
+        # settings of [default] apply to every stanza of the file that does not set them
+        for stanza in conf.stanzas:
+            if stanza is not defaults:
+                stanza.values = {**defaults.values, **stanza.values}
     return conf
 
 
