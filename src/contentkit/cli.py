@@ -395,7 +395,8 @@ def search(
         knowledge = Knowledge(kb)
         macros = {**knowledge.macros(), **macros}
     datasets = [
-        engine.Dataset(p, sourcetype=sourcetype, source=source or str(p), host=host) for p in data
+        engine.Dataset(_text_data(p), sourcetype=sourcetype, source=source or str(p), host=host)
+        for p in data
     ]
     try:
         rows = engine.run(
@@ -506,6 +507,16 @@ def explain(
     except (OSError, UnicodeDecodeError) as exc:
         _fail_usage(f"cannot read the data: {exc}")
     click.echo(explaining.render(results, fmt))
+
+
+def _text_data(path: Path) -> Path:
+    """The file itself, or the XML rendering of a Windows .evtx file."""
+    from contentkit.replay.evtx import EvtxError, text_dataset
+
+    try:
+        return text_dataset(path)
+    except EvtxError as exc:
+        _fail_usage(str(exc))
 
 
 def _splunk_targets(
@@ -1146,3 +1157,12 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("contentkit: interrupted", err=True)
         sys.exit(130)
+
+
+def _register_import() -> None:
+    from contentkit.importers.commands import import_group
+
+    cli.add_command(import_group)
+
+
+_register_import()

@@ -4,9 +4,12 @@ results, and the site built from them."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,10 +114,63 @@ def results_document() -> dict[str, object]:
     }
 
 
+BASELINE = "baselines/baseline_of_daemonset_creators.yml"
+BASELINE_YAML = """\
+name: Baseline Of DaemonSet Creators
+id: 3e0f2b6a-8c1d-4e5f-9a7b-1c2d3e4f5a6b
+version: 1
+date: '2026-11-27'
+author: contentkit developers
+type: Baseline
+status: production
+description: Records who creates DaemonSets, so that a new creator stands out. See
+  https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/ (the DaemonSet
+  controller); <b>not bold</b>, and javascript:alert(1) stays text.
+search: '`kube_audit` "objectRef.resource"=daemonsets verb=create
+  | stats count by user.username
+  | outputlookup daemonset_creators.csv'
+how_to_implement: Run daily over the audit log.
+known_false_positives: none
+references:
+- https://kubernetes.io/docs/reference/config-api/apiserver-audit.v1/
+tags:
+  analytic_story:
+  - Kubernetes Security
+  detections:
+  - Kubernetes DaemonSet Deployed
+  product:
+  - Splunk Enterprise
+  security_domain: network
+"""
+INVESTIGATION = "investigations/kubernetes_activity_by_user.yml"
+INVESTIGATION_YAML = """\
+name: Kubernetes Activity By User
+id: 5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d
+version: 1
+date: '2026-11-27'
+author: contentkit developers
+type: Investigation
+description: Everything a user did through the API server (https://kubernetes.io/docs/).
+search: '| search `kube_audit` user.username=$user$ | table _time verb objectRef.resource'
+how_to_implement: none
+known_false_positives: none
+references: []
+tags:
+  analytic_story:
+  - Kubernetes Security
+  product:
+  - Splunk Enterprise
+  security_domain: network
+"""
+
+
 def make_pack(target: Path) -> Path:
     # the Kubernetes part of the pack only: the pages and filters below count its detections
     pack = copy_pack(target, seed_only=True)
     (pack / SECOND).write_text(SECOND_YAML, encoding="utf-8")
+    for rel, text in ((BASELINE, BASELINE_YAML), (INVESTIGATION, INVESTIGATION_YAML)):
+        (pack / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pack / rel).write_text(text, encoding="utf-8")
     return pack
 
 
@@ -141,3 +197,39 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the index path, relative to the current folder
     assert Path(run.stdout.strip()).resolve() == (site / "index.html").resolve()
     return site
+
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    """Debian's chromium (or $CHROMIUM): Playwright launches it by path, never downloads one."""
+    explicit = os.environ.get("CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright's launch arguments, pointed at the system Chromium."""
+    executable = find_chromium()
+    if executable is None:
+        message = (
+            "chromium not found: install it (apt-get install -y chromium) "
+            "or set CHROMIUM=/path/to/it"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    }

@@ -16,20 +16,28 @@ from tests.docs.conftest import SECOND, make_pack, results_document
 
 SITE_FILES = [
     "attack_navigator_layer.json",
+    "baselines/baseline_of_daemonset_creators.html",
+    "baselines/index.html",
     "coverage.html",
     "data_sources/index.html",
     "data_sources/kubernetes_audit.html",
     "detections/kubernetes_daemonset_deployed.html",
     "detections/kubernetes_privileged_pod_created.html",
     "index.html",
+    "investigations/index.html",
+    "investigations/kubernetes_activity_by_user.html",
     "macros/index.html",
     "macros/kube_audit.html",
+    "markdown/baselines/baseline_of_daemonset_creators.md",
+    "markdown/baselines/index.md",
     "markdown/coverage.md",
     "markdown/data_sources/index.md",
     "markdown/data_sources/kubernetes_audit.md",
     "markdown/detections/kubernetes_daemonset_deployed.md",
     "markdown/detections/kubernetes_privileged_pod_created.md",
     "markdown/index.md",
+    "markdown/investigations/index.md",
+    "markdown/investigations/kubernetes_activity_by_user.md",
     "markdown/macros/index.md",
     "markdown/macros/kube_audit.md",
     "markdown/stories/index.md",
@@ -106,6 +114,8 @@ def test_tasks_cover_every_page_in_pieces(content) -> None:
         ("story", 0, 1),
         ("data_source", 0, 1),
         ("macro", 0, 1),
+        ("baseline", 0, 1),
+        ("investigation", 0, 1),
     ]
     assert generate._tasks(site, 60)[2] == ("detection", 0, 2)
     assert generate._count({"a": [1, 2]}, "a") == 2

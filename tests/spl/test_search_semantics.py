@@ -97,3 +97,21 @@ def test_required_terms_prefilter() -> None:
         'source="k" "objectRef.resource"=daemonsets verb=create (alpha OR beta*) NOT c x!=y'
     )
     assert terms == [("daemonsets",), ("create",), ("alpha", "beta")]
+
+
+def test_cidr_values_match_addresses_in_the_network() -> None:
+    events: list[dict[str, Any]] = [
+        {"_raw": "a", "user": "a", "ip": "10.1.2.3"},
+        {"_raw": "b", "user": "b", "ip": "198.51.100.7"},
+        {"_raw": "c", "user": "c", "ip": ["192.168.0.5", "203.0.113.1"]},
+        {"_raw": "d", "user": "d", "ip": "not an address"},
+        {"_raw": "e", "user": "e", "ip": "fd00::1"},
+        {"_raw": "f", "user": "f"},
+    ]
+    assert users('ip="10.0.0.0/8"', events) == ["a"]
+    assert users("ip=192.168.0.0/16", events) == ["c"]
+    assert users('NOT ip="10.0.0.0/8"', events) == ["b", "c", "d", "e", "f"]
+    assert users("ip!=10.0.0.0/8", events) == ["b", "c", "d", "e"]
+    assert users("ip=fd00::/8", events) == ["e"]
+    # the raw-text prefilter must not ask for the network address in the raw text
+    assert users('search ip="10.0.0.0/8"', events) == ["a"]

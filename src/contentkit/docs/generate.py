@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from contentkit import __version__
 from contentkit.content.attack import AttackError, Technique, load_attack
@@ -39,6 +40,8 @@ _PAGES: dict[str, tuple[str, Any, str]] = {
     "story": ("story_list", pages.story_page, "stories"),
     "data_source": ("data_source_list", pages.data_source_page, "data_sources"),
     "macro": ("macro_list", pages.macro_page, "macros"),
+    "baseline": ("baseline_list", pages.baseline_page, "baselines"),
+    "investigation": ("investigation_list", pages.investigation_page, "investigations"),
 }
 
 Progress = Callable[[str], None]
@@ -66,6 +69,31 @@ def paragraphs(text: object) -> list[str]:
     return parts or [""]
 
 
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+def linked(text: object) -> markupsafe.Markup:
+    """Prose as HTML: escaped, with every http(s) address made a link (nothing else is: no
+    `javascript:` or `data:` address ever becomes one). Trailing punctuation stays text."""
+    value = str(text)
+    out: list[str] = []
+    last = 0
+    for found in _URL.finditer(value):
+        url = found.group(0)
+        while url and url[-1] in ".,;:!?'\"":
+            url = url[:-1]
+        if url.endswith(")") and url.count("(") < url.count(")"):
+            url = url[:-1]
+        if len(url) <= len("https://"):
+            continue
+        out.append(str(markupsafe.escape(value[last : found.start()])))
+        href = markupsafe.escape(url)
+        out.append(f'<a href="{href}">{href}</a>')
+        last = found.start() + len(url)
+    out.append(str(markupsafe.escape(value[last:])))
+    return markupsafe.Markup("".join(out))
+
+
 def count_of(n: int, singular: str, plural: str | None = None) -> str:
     """`1 macro`, `2 macros`, `2 analytic stories`."""
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
@@ -89,6 +117,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(markdown.FILTERS)
     env.filters["paragraphs"] = paragraphs
     env.filters["count_of"] = count_of
+    env.filters["linked"] = linked
     return env
 
 
@@ -176,6 +205,12 @@ class _Writer:
             for m in site.macros.values()
         ]
         self.page("macros", "macros/index", {"macros": macros})
+        baselines = [{"base": b, "slug": site.baseline_slug[b.file]} for b in site.baseline_list]
+        self.page("baselines", "baselines/index", {"baselines": baselines})
+        investigations = [
+            {"inv": i, "slug": site.investigation_slug[i.file]} for i in site.investigation_list
+        ]
+        self.page("investigations", "investigations/index", {"investigations": investigations})
         self.page("coverage", "coverage", {"coverage": self.coverage, "layer_file": LAYER_FILE})
 
     def index(self) -> None:
@@ -208,6 +243,8 @@ def _tasks(site: pages.Site, step: int) -> list[tuple[str, int, int]]:
         "story": len(site.stories),
         "data_source": len(site.data_sources),
         "macro": len(site.macros),
+        "baseline": len(site.baseline_list),
+        "investigation": len(site.investigation_list),
     }
     for kind, size in sizes.items():
         tasks += [(kind, i, min(i + step, size)) for i in range(0, size, step)]
@@ -270,7 +307,8 @@ def write_site(
     techniques = load_techniques(content)
     site = pages.make_site(content, techniques, results)
     writer = _Writer(site, out)
-    for folder in ("detections", "stories", "data_sources", "macros", "static"):
+    folders = ("detections", "stories", "data_sources", "macros", "baselines", "investigations")
+    for folder in (*folders, "static"):
         (out / folder).mkdir(parents=True, exist_ok=True)
         if folder != "static":
             (out / "markdown" / folder).mkdir(parents=True, exist_ok=True)

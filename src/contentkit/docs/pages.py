@@ -15,7 +15,15 @@ from typing import Any
 
 from contentkit.content import searchscan
 from contentkit.content.attack import TACTIC_ORDER, Technique, technique
-from contentkit.content.model import Content, DataSource, Detection, Macro, Story
+from contentkit.content.model import (
+    Baseline,
+    Content,
+    DataSource,
+    Detection,
+    Investigation,
+    Macro,
+    Story,
+)
 from contentkit.docs.results import NOT_RUN, Outcome, TestResults, status_label, worst
 from contentkit.render import views
 
@@ -109,6 +117,11 @@ class Site:
     detections_by_macro: dict[str, list[Detection]] = field(default_factory=dict)
     macros_by_macro: dict[str, list[Macro]] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)  # detection file -> overall status
+    baseline_list: list[Baseline] = field(default_factory=list)  # sorted by name
+    baseline_slug: dict[str, str] = field(default_factory=dict)  # by file
+    investigation_list: list[Investigation] = field(default_factory=list)
+    investigation_slug: dict[str, str] = field(default_factory=dict)  # by file
+    detection_by_name: dict[str, Detection] = field(default_factory=dict)
 
     @property
     def story_list(self) -> list[Story]:
@@ -166,6 +179,23 @@ def make_site(
     for macro in site.macros.values():
         for key in dict.fromkeys(c.key for c in searchscan.macro_calls(macro.definition)):
             by_macro_macro[key].append(macro)
+    site.baseline_list = sorted(content.baselines, key=lambda b: b.name.lower())
+    site.baseline_slug = {
+        b.file: slug
+        for b, slug in zip(
+            site.baseline_list, _slugs_in_order(b.stem for b in site.baseline_list), strict=True
+        )
+    }
+    site.investigation_list = sorted(content.investigations, key=lambda i: i.name.lower())
+    site.investigation_slug = {
+        i.file: slug
+        for i, slug in zip(
+            site.investigation_list,
+            _slugs_in_order(i.name for i in site.investigation_list),
+            strict=True,
+        )
+    }
+    site.detection_by_name = {d.name: d for d in detections}
     site.detections_by_story = dict(by_story)
     site.detections_by_data_source = dict(by_ds)
     site.detections_by_macro = dict(by_macro)
@@ -527,6 +557,57 @@ def story_page(site: Site, story: Story) -> dict[str, Any]:
         "attack": attack_rows(site, techniques),
         "data_sources": [(s, site.data_source_slug.get(s)) for s in sources],
         "references": [(r, _is_url(r)) for r in story.references],
+        "baselines": [
+            (b.name, site.baseline_slug[b.file])
+            for b in site.baseline_list
+            if story.name in b.analytic_stories
+        ],
+        "investigations": [
+            (i.name, site.investigation_slug[i.file])
+            for i in site.investigation_list
+            if story.name in i.analytic_stories
+        ],
+    }
+
+
+def _story_refs(site: Site, names: Iterable[str]) -> list[tuple[str, str | None]]:
+    return [(name, site.story_slug.get(name)) for name in names]
+
+
+def baseline_page(site: Site, base: Baseline) -> dict[str, Any]:
+    from contentkit.content.deployment import schedule_for
+
+    schedule = schedule_for(base, site.content.deployment_for("Baseline"))
+    detections = [site.detection_by_name[n] for n in base.detections if n in site.detection_by_name]
+    return {
+        "base": base,
+        "slug": site.baseline_slug[base.file],
+        "search_lines": search_lines(base.search),
+        "stories": _story_refs(site, base.analytic_stories),
+        "detections": _detection_refs(site, detections),
+        "unknown_detections": [n for n in base.detections if n not in site.detection_by_name],
+        "data_sources": [
+            (p, site.data_source_slug.get(p))
+            for name in base.data_sources
+            for p in data_source_parts(name)
+        ],
+        "config": [
+            ("Disabled", "true" if schedule.disabled else "false"),
+            ("Cron Schedule", schedule.cron_schedule),
+            ("Earliest Time", schedule.earliest_time),
+            ("Latest Time", schedule.latest_time),
+            ("Schedule Window", schedule.schedule_window),
+        ],
+        "references": [(r, _is_url(r)) for r in base.references],
+    }
+
+
+def investigation_page(site: Site, inv: Investigation) -> dict[str, Any]:
+    return {
+        "inv": inv,
+        "slug": site.investigation_slug[inv.file],
+        "search_lines": search_lines(inv.search),
+        "stories": _story_refs(site, inv.analytic_stories),
     }
 
 

@@ -86,6 +86,16 @@ def status_description(kind: str, status: str, description: str) -> str:
     return description
 
 
+def split_status_description(kind: str, description: str) -> tuple[str | None, str]:
+    """The reverse of :func:`status_description`: (``experimental``/``deprecated`` when the
+    text starts with contentctl's warning, else None; the description without it)."""
+    for status, template in (("experimental", _EXPERIMENTAL), ("deprecated", _DEPRECATED)):
+        prefix = template.format(kind=kind, description="")
+        if description.startswith(prefix):
+            return status, description[len(prefix) :]
+    return None, description
+
+
 def _fill(template: str, det: Detection) -> str:
     return template.replace("%name%", det.name).replace("%description%", det.description)
 

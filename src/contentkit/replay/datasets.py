@@ -81,7 +81,17 @@ class DatasetResolver:
         return cls(root=root, cache_dir=cache, mirrors=mirrors, offline=offline)
 
     def resolve(self, data: str, sha256: str | None = None) -> Path:
-        """The local path of `data`; DatasetUnavailable if it cannot be had."""
+        """The local path of `data` (for a Windows .evtx file, its XML rendering: see
+        `evtx.py`); DatasetUnavailable if it cannot be had."""
+        from contentkit.replay.evtx import EvtxError, text_dataset
+
+        path = self._resolve_file(data, sha256)
+        try:
+            return text_dataset(path, self.cache_dir / "evtx")
+        except EvtxError as exc:
+            raise DatasetUnavailable(str(exc)) from None
+
+    def _resolve_file(self, data: str, sha256: str | None = None) -> Path:
         data = data.strip()
         if not is_url(data):
             path = (self.root / data).resolve()

@@ -3,7 +3,6 @@ the literal fragments every matching raw event must contain (the raw-text prefil
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -64,6 +63,33 @@ TIME_MODIFIERS = frozenset(
 )
 
 
+_CIDR = re.compile(r"^[0-9A-Fa-f:.]+/\d{1,3}$")
+
+
+def _cidr(pattern: str) -> Any:
+    """The network of a CIDR value (``10.0.0.0/8``, ``fd00::/8``), else None."""
+    if not _CIDR.match(pattern.strip()):
+        return None
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(pattern.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _cidr_matcher(net: Any) -> Callable[[Any], bool]:
+    import ipaddress
+
+    def m(v: Any) -> bool:
+        try:
+            return ipaddress.ip_address(to_str(v).strip()) in net
+        except ValueError:
+            return False
+
+    return m
+
+
 def _value_matcher(pattern: str) -> Callable[[Any], bool]:
     """Case-insensitive full-value match with ``*`` wildcards (numbers compare numerically; a
     CIDR block matches the IP addresses inside it)."""
@@ -106,26 +132,6 @@ def _term_matcher(term: Term) -> Predicate:
         if raw is not None:
             return match(raw if type(raw) is str else to_str(raw))
         return any(match(to_str(x)) for v in e.values() for x in as_list(v))
-
-    return m
-
-
-def _cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """The network of a ``field=10.0.0.0/8`` value (``None`` when it is not CIDR notation)."""
-    if "/" not in value or "*" in value:
-        return None
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        return None
-
-
-def _cidr_matcher(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Callable[[Any], bool]:
-    def m(v: Any) -> bool:
-        try:
-            return ipaddress.ip_address(to_str(v).strip()) in net
-        except ValueError:
-            return False
 
     return m
 

@@ -1,0 +1,1 @@
+"""Bring existing content in: a Splunk app's confs or Sigma rules -> repository YAML."""
