@@ -160,12 +160,6 @@ def test_the_network_rule_passes_contentkit_test_on_an_evtx_dataset(
 KNOWLEDGE_APPS = [REPO / "apps/contentkit_SA_CIM", REPO / "apps/contentkit_TA_sysmon"]
 
 
-@pytest.mark.xfail(
-    condition=not all(app.is_dir() for app in KNOWLEDGE_APPS),
-    strict=True,
-    reason="tstats over the CIM Endpoint data model needs the knowledge layer of issue 10 "
-    "(search-time Sysmon extractions, data models, `test --app`), which is not on this branch",
-)
 def test_the_process_creation_rule_passes_contentkit_test(imported: tuple[Path, int, str]) -> None:
     repo, _, _ = imported
     (repo / "datasets").mkdir()
