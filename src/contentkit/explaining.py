@@ -27,12 +27,16 @@ class Target:
     datasets: list[spl.Dataset]
 
 
-def _engine(content: Content) -> Any:
+def _engine(content: Content, app_paths: Sequence[Any] = ()) -> Any:
     from contentkit.replay.datasets import DatasetResolver
+    from contentkit.searching import load_apps_for
     from contentkit.testing.runner import Engine
 
     caches = content.config.test_data_caches if content.config else ()
-    return Engine.for_content(content, DatasetResolver.for_content(content.root, caches))
+    kb, _ = load_apps_for(content.root, content.config, app_paths, offline=True)
+    return Engine.for_content(
+        content, DatasetResolver.for_content(content.root, caches), knowledge_base=kb
+    )
 
 
 def test_datasets(engine: Any, test: DetectionTest) -> list[spl.Dataset]:
@@ -76,14 +80,17 @@ def detection_targets(
 def run_target(target: Target, content: Content | None) -> Explanation:
     macros: dict[str, Any] = {}
     lookups: dict[str, Any] = {}
+    knowledge = None
     if content is not None:
         engine = _engine(content)
-        macros, lookups = engine.macros, engine.lookups
+        macros, lookups, knowledge = engine.macros, engine.lookups, engine.knowledge
     try:
         pipeline = spl.parse(target.search, strict=True)
     except spl.SplError as exc:
         raise ExplainError(f"bad search: {exc}") from None
-    return explain(pipeline, datasets=target.datasets, lookups=lookups, macros=macros)
+    return explain(
+        pipeline, datasets=target.datasets, lookups=lookups, macros=macros, knowledge=knowledge
+    )
 
 
 def render(results: list[tuple[Target, Explanation]], fmt: str) -> str:

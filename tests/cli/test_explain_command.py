@@ -87,3 +87,24 @@ def test_test_explain_prints_where_a_failing_test_lost_its_events(pack: Path) ->
     assert result.returncode == 1
     assert "== Kubernetes DaemonSet Deployed / True Positive Test" in result.stdout
     assert "term verb=created: 13 -> 0 (removed 13" in result.stdout
+
+
+def test_explain_a_data_model_detection_names_the_knowledge_behind_its_fields(pack: Path) -> None:
+    name = "Office Application Spawning Windows Shell"
+    result = _cli(pack, "explain", name, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    positive, negative = json.loads(result.stdout)
+    assert positive["title"] == f"{name} / True Positive Test"
+    first = positive["steps"][0]
+    assert (first["command"], first["rows_in"], first["rows_out"]) == ("tstats", 62, 1)
+    assert first["knowledge"]["process_name"] == "props.conf EXTRACT-process_name"
+    assert first["knowledge"]["dest"] == "props.conf EVAL-dest"
+    assert first["knowledge"]["user"] == "props.conf FIELDALIAS-user"
+    assert positive["results"] == 1 and positive["lost_at"] is None
+    assert negative["results"] == 0 and negative["lost_at"] == 1
+    # a mutant that finds nothing: lost at the data-model search, and the text says why
+    path = pack / "detections/endpoint/office_application_spawning_windows_shell.yml"
+    path.write_text(path.read_text().replace('("winword.exe",', '("notepad.exe",', 1))
+    text = _cli(pack, "explain", name).stdout
+    assert "field parent_process_name comes from props.conf EXTRACT-parent_process_name" in text
+    assert "the events were lost at command 1 (tstats): 62 in, 0 out" in text

@@ -34,11 +34,13 @@ class EventSource:
 class ListSource(EventSource):
     """Events given as dicts (copied, so commands may modify them)."""
 
-    def __init__(self, events: Iterable[Event]) -> None:
+    def __init__(self, events: Iterable[Event], *, enriched: bool = False) -> None:
         self._events = events if isinstance(events, list | tuple) else list(events)
+        #: the events already carry their search-time knowledge (do not apply it again)
+        self.enriched = enriched
 
     def events(self, expr: SearchExpr | None, ctx: Context) -> Iterator[Event]:
-        knowledge = ctx.knowledge
+        knowledge = None if self.enriched else ctx.knowledge
         enrichers: dict[tuple[str, str, str], Any] = {}
         for e in self._events:
             ctx.stats.events_scanned += 1

@@ -7,8 +7,9 @@ read, so that each term's effect can be counted), keeping each stage's output in
 meant for test datasets, not for a day of production logs.
 
 Each command also lists the fields it produced (``eval``, ``rex``, ``lookup``, ``stats`` ...).
-Not yet: which knowledge object (event type, tag, field alias, calculated field) produced a field
-of the events themselves; that comes with search-time knowledge (issue 10).
+With loaded apps, the events carry their search-time knowledge and each field the first command
+reads says which knowledge object (extraction, alias, calculated field, lookup, event type, tag)
+sets it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Step:
     null_fields: dict[str, int] = field(default_factory=dict)
     #: fields of the output that no input event had (what this command produced)
     fields_added: list[str] = field(default_factory=list)
+    #: field the command reads -> the search-time knowledge that sets it (apps' confs)
+    knowledge: dict[str, str] = field(default_factory=dict)
     error: str = ""
 
 
@@ -118,6 +121,16 @@ def _by_fields(cmd: Command) -> tuple[str, ...]:
     return by
 
 
+def _dm_fields(cmd: Command) -> set[str]:
+    """Event fields behind the ``<Dataset>.<field>`` names a data-model command reads."""
+    names = set(getattr(cmd, "by", ()) or ())
+    names |= search_fields(getattr(cmd, "where", None)) or set()
+    for agg in getattr(cmd, "aggregations", ()) or ():
+        if getattr(agg, "field", None):
+            names.add(agg.field)
+    return {n.rsplit(".", 1)[-1] for n in names}
+
+
 def _terms(expr: SearchExpr | None) -> list[SearchExpr]:
     if expr is None:
         return []
@@ -132,21 +145,36 @@ def explain(
     lookups: Mapping[str, Any] | None = None,
     macros: Mapping[str, Any] | None = None,
     now: float | None = None,
+    knowledge: Any = None,
 ) -> Explanation:
-    """Run ``pipeline`` step by step over ``events`` (dicts) or ``datasets`` (all their events)."""
+    """Run ``pipeline`` step by step over ``events`` (dicts) or ``datasets`` (all their events);
+    ``knowledge``: the loaded apps' search-time knowledge (``spl.knowledge.Knowledge``), applied
+    to every event, each field it sets named in the steps that read it."""
     from .events import scan_dataset
     from .executor import ListSource, make_context, run_subsearch  # noqa: F401
     from .matching import compile_search
 
     text = pipeline.text or pipeline.to_spl()
+    origin: dict[str, str] = {}
     if datasets is not None:
         read: list[Event] = []
         for ds in datasets:
-            read.extend(scan_dataset(ds, now=now))
+            enrich = None
+            if knowledge is not None:
+                meta = (ds.sourcetype, ds.meta["source"], ds.host)
+                enrich = knowledge.enricher(*meta, None)[0]
+                origin.update(knowledge.provenance(*meta))
+            read.extend(scan_dataset(ds, now=now, enrich=enrich))
         read.sort(key=lambda e: float(e.get("_time") or 0), reverse=True)
     else:
         read = [dict(e) for e in events or ()]
-    ctx = make_context(text, lookups=dict(lookups or {}), now=now, source=ListSource(read))
+    ctx = make_context(
+        text,
+        lookups=dict(lookups or {}),
+        now=now,
+        source=ListSource(read, enriched=datasets is not None),
+        knowledge=knowledge,
+    )
     ctx.macros = macros
     steps: list[Step] = []
     current: list[Event] = []
@@ -177,6 +205,14 @@ def explain(
                 nulls = sum(1 for e in inp if _is_null(e.get(f)))
                 if nulls:
                     step.null_fields[f] = nulls
+                if first and f in origin:
+                    step.knowledge[f] = origin[f]
+            if first and callable(getattr(cmd, "datamodels", None)):
+                # a data-model command reads the events: the fields its data-model fields are
+                step.rows_in = len(read)
+                for f in _dm_fields(cmd):
+                    if f in origin:
+                        step.knowledge[f] = origin[f]
             if first and cmd.command_name != "search":
                 out = list(cmd.execute(iter(()), ctx))
             else:
@@ -216,6 +252,8 @@ def format_text(expl: Explanation, *, title: str = "") -> str:
             )
         for f, n in s.null_fields.items():
             lines.append(f"      field {f} is null on {n} of {s.rows_in} events")
+        for f, source in sorted(s.knowledge.items()):
+            lines.append(f"      field {f} comes from {source}")
         if s.fields_added:
             shown = ", ".join(s.fields_added[:12])
             more = f" and {len(s.fields_added) - 12} more" if len(s.fields_added) > 12 else ""

@@ -746,6 +746,29 @@ class Knowledge:
 
         return make_context("")
 
+    def provenance(self, sourcetype: str, source: str, host: str) -> dict[str, str]:
+        """Field -> the knowledge that sets it on events of this sourcetype/source/host
+        (``props.conf EVAL-dest``, ``eventtypes.conf``, ...; the last one, when several do)."""
+        where = {
+            "EXTRACT": "props.conf EXTRACT-{}",
+            "REPORT": "props.conf REPORT-{} (transforms.conf)",
+            "FIELDALIAS": "props.conf FIELDALIAS-{}",
+            "EVAL": "props.conf EVAL-{}",
+            "LOOKUP": "props.conf LOOKUP-{}",
+        }
+        out: dict[str, str] = {}
+        for op in self.plan(sourcetype, source, host).ops:
+            for name in op.outputs or ():
+                out[name] = where[op.kind].format(op.name)
+        if self.eventtypes():
+            out["eventtype"] = "eventtypes.conf"
+        by_et, by_pair = self._tags()
+        for f, _ in by_pair:
+            out[f"tag::{f}"] = "tags.conf"
+        if by_et or by_pair:
+            out["tag"] = out["tag::eventtype"] = "tags.conf"
+        return out
+
     def produced(self, sourcetype: str, source: str, host: str) -> frozenset[str] | None:
         """Every field search-time knowledge may set or change on events of this
         sourcetype/source/host (``None``: fields named by the data, so any)."""
