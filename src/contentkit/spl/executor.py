@@ -140,7 +140,8 @@ def _early_test(expr: SearchExpr | None, ctx: Context) -> tuple[frozenset[str], 
     if not kept:
         return None
     test = kept[0] if len(kept) == 1 else And(tuple(kept))
-    return frozenset(names | DEFAULT_FIELDS), compile_search(test, ctx), None
+    metadata = DEFAULT_FIELDS - {"_time"}  # the light event's time is parsed only if tested
+    return frozenset(names | metadata), compile_search(test, ctx), None
 
 
 def _time_key(event: Event) -> float:
