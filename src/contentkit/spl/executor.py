@@ -132,8 +132,11 @@ def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
             first.pos,
             ctx.text,
         )
+    from .limits import guard  # the time and row limits of the search
+
+    stream = guard(stream)
     for cmd in rest:
-        stream = cmd.execute(stream, ctx)
+        stream = guard(cmd.execute(stream, ctx))
     return stream
 
 

@@ -286,7 +286,9 @@ def _substr(v: Any, start: Any, length: Any = None) -> Any:
 
 @lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pcre_to_python(pattern))
+    from .limits import compile_regex  # RE2 for the patterns that could backtrack
+
+    return compile_regex(pcre_to_python(pattern))
 
 
 def pcre_to_python(pattern: str) -> str:

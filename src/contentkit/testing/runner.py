@@ -88,6 +88,7 @@ class Engine:
     macros: dict[str, Any] = field(default_factory=dict)
     lookups: dict[str, Any] = field(default_factory=dict)
     target: SearchTarget | None = None  # None: the embedded engine
+    timeout: float | None = 60.0  # wall-clock limit of one test's search (seconds)
 
     @classmethod
     def for_content(
@@ -212,13 +213,11 @@ class Engine:
         except DatasetUnavailable as exc:
             stage = Stage(UNAVAILABLE, str(exc))
             return self._outcome(base, test, stage, Stage(UNAVAILABLE, str(exc)))
+        from contentkit.spl.limits import bounded
+
         try:
-            if self.target is not None:
-                rows, note = self.target.run(text, datasets, label=f"{det.name} / {test.name}"), ""
-            elif self.scheduled:
-                rows, note = self._run_scheduled(pipeline, datasets, sched)
-            else:
-                rows, note = spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
+            with bounded(timeout=self.timeout):
+                rows, note = self._search(det, test, pipeline, sched, datasets, text)
         except TargetError as exc:
             stage = Stage(
                 ERROR,
@@ -246,6 +245,21 @@ class Engine:
         if verdict.passed:
             outcome.integration = self._integrate(det, test, hits, sched, outcome)
         return outcome
+
+    def _search(
+        self,
+        det: Detection,
+        test: DetectionTest,
+        pipeline: Any,
+        sched: Schedule,
+        datasets: list[Any],
+        text: str,
+    ) -> tuple[list[dict[str, Any]], str]:
+        if self.target is not None:
+            return self.target.run(text, datasets, label=f"{det.name} / {test.name}"), ""
+        if self.scheduled:
+            return self._run_scheduled(pipeline, datasets, sched)
+        return spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
 
     def _run_scheduled(
         self, pipeline: Any, datasets: Sequence[Any], sched: Schedule

@@ -1,0 +1,170 @@
+"""Bounds on one search in the embedded engine, so that no search can freeze `search`, `test`
+or `serve`:
+
+- a wall-clock limit (`bounded(timeout=...)`), checked as rows flow between commands;
+- a row limit on every stream between two commands (`bounded(max_rows=...)`);
+- regular expressions that cannot backtrack catastrophically: a pattern that could (more than
+  one unbounded quantifier, or a quantified group) runs in RE2, a linear-time engine; one RE2
+  cannot run (backreferences, lookaround) is refused when it has nested quantifiers.
+
+Limits are per thread (the `test` runner's worker threads each run their own search).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SplError
+
+#: rows one command may hand to the next before the search stops (Splunk has no single
+#: equivalent; it bounds memory rather than failing quietly)
+DEFAULT_MAX_ROWS = 5_000_000
+_CHECK_EVERY = 1024
+
+
+class SearchTimeout(SplError):
+    """The search ran past its wall-clock limit."""
+
+
+class RowLimitExceeded(SplError):
+    """A command produced more rows than the limit allows."""
+
+
+@dataclass
+class _Bounds:
+    deadline: float | None
+    timeout: float | None
+    max_rows: int | None
+
+
+_local = threading.local()
+
+
+def _current() -> _Bounds | None:
+    return getattr(_local, "bounds", None)
+
+
+@contextmanager
+def bounded(
+    timeout: float | None = None, max_rows: int | None = DEFAULT_MAX_ROWS
+) -> Iterator[None]:
+    """Run the searches of this block (in this thread) with a time and a row limit;
+    None or 0 means no limit."""
+    previous = _current()
+    timeout = timeout if timeout and timeout > 0 else None
+    _local.bounds = _Bounds(
+        time.monotonic() + timeout if timeout else None, timeout, max_rows or None
+    )
+    try:
+        yield
+    finally:
+        _local.bounds = previous
+
+
+def check() -> None:
+    """Raise SearchTimeout past the deadline of the current search."""
+    bounds = _current()
+    if bounds is not None and bounds.deadline is not None and time.monotonic() > bounds.deadline:
+        raise SearchTimeout(f"search stopped at its time limit of {bounds.timeout:g} s")
+
+
+def guard(stream: Iterator[Any]) -> Iterator[Any]:
+    """`stream` with the current limits applied (itself when there are none)."""
+    bounds = _current()
+    if bounds is None or (bounds.deadline is None and bounds.max_rows is None):
+        return stream
+    return _guarded(stream, bounds)
+
+
+def _guarded(stream: Iterator[Any], bounds: _Bounds) -> Iterator[Any]:
+    limit = bounds.max_rows
+    for n, row in enumerate(stream, 1):
+        if not n % _CHECK_EVERY:
+            check()
+            if limit is not None and n > limit:
+                raise RowLimitExceeded(f"search stopped: a command produced more than {limit} rows")
+        yield row
+
+
+# ------------------------------------------------------------------------------ regexes
+_UNBOUNDED = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]|[*+]|\{\d*,\}")
+_GROUP_QUANTIFIED = re.compile(r"\)(?:[*+?]|\{\d*,?\d*\})")
+
+
+def _unbounded_quantifiers(pattern: str) -> int:
+    return sum(
+        1 for m in _UNBOUNDED.finditer(pattern) if m.group(0)[0] != "\\" and m.group(0)[0] != "["
+    )
+
+
+def may_backtrack(pattern: str) -> bool:
+    """Whether a backtracking engine could take more than linear time on `pattern`: more
+    than one unbounded quantifier (`.*x.*`, `\\s+\\s+`) or a quantified group (`(a+)+`)."""
+    return _unbounded_quantifiers(pattern) > 1 or bool(_GROUP_QUANTIFIED.search(pattern))
+
+
+def _nested(pattern: str) -> bool:
+    """A quantified group that holds a quantifier or an alternation: exponential backtracking."""
+    depth_marks: list[int] = []
+    i = 0
+    inner: list[bool] = []
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            m = re.compile(r"\[(?:\\.|[^\]\\])*\]").match(pattern, i)
+            i = m.end() if m else i + 1
+            continue
+        if c == "(":
+            depth_marks.append(i)
+            inner.append(False)
+        elif c == ")" and depth_marks:
+            depth_marks.pop()
+            had = inner.pop()
+            quantified = i + 1 < len(pattern) and pattern[i + 1] in "*+{"
+            if had and quantified:
+                return True
+            if inner:
+                inner[-1] = inner[-1] or had or quantified
+        elif c in "*+|{" and inner:
+            inner[-1] = True
+        i += 1
+    return False
+
+
+def _re2(pattern: str) -> Any | None:
+    try:
+        import re2  # google-re2
+    except ImportError:  # pragma: no cover - a dependency; still refuse safely below
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except Exception:  # re2.error: a feature RE2 does not have
+        return None
+
+
+def compile_regex(pattern: str) -> Any:
+    """A compiled user regex (Python syntax) that cannot backtrack catastrophically;
+    `re.error` if it is invalid or could only run with catastrophic backtracking."""
+    compiled = re.compile(pattern)  # the syntax check and the fast path
+    if not may_backtrack(pattern):
+        return compiled
+    linear = _re2(pattern)
+    if linear is not None:
+        return linear
+    if _nested(pattern):
+        raise re.error(
+            "the pattern nests quantifiers (catastrophic backtracking) and uses a feature "
+            "the linear-time engine lacks (backreference, lookaround)"
+        )
+    return compiled
