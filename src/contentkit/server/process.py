@@ -75,6 +75,7 @@ def start_server(
     port: int = 0,
     hec_port: int = 0,
     timeout: float = 20.0,
+    extra_args: tuple[str, ...] = (),
 ) -> ServerProcess:
     """Run `python -m contentkit serve` and wait until it prints its ports."""
     cmd = [
@@ -94,6 +95,7 @@ def start_server(
         password,
         "--hec-token",
         hec_token,
+        *extra_args,
     ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     data_dir.mkdir(parents=True, exist_ok=True)
