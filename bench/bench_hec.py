@@ -52,9 +52,7 @@ def _client(port: int, client: int, requests: int, per_request: int, start: floa
     while time.time() < start:
         time.sleep(0.001)
     for _ in range(requests):
-        conn.request(
-            "POST", "/services/collector/raw?sourcetype=_json&source=bench", body, headers
-        )
+        conn.request("POST", "/services/collector/raw?sourcetype=_json&source=bench", body, headers)
         reply = conn.getresponse()
         data = reply.read()
         if reply.status != 200:

@@ -61,15 +61,29 @@ def protocol_class(
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            if len(self.connections) > limits.max_connections:
-                log.warning(
-                    "connection from %s refused: %d connections open (the limit)",
-                    _peer(self.client),
-                    limits.max_connections,
-                )
-                self._reply_and_close(503, "Too many connections; try again later")
+            self._admit(0)
+
+        def _admit(self, attempt: int) -> None:
+            """Serve the connection when under the cap; else wait a little (connections that
+            just closed may not be counted out yet), then refuse it with a 503."""
+            if self.transport.is_closing():
                 return
-            self._arm()
+            if len(self.connections) <= limits.max_connections:
+                if attempt:
+                    self.transport.resume_reading()
+                self._arm()
+                return
+            if attempt < 5:
+                if not attempt:
+                    self.transport.pause_reading()
+                self.loop.call_later(0.1, self._admit, attempt + 1)
+                return
+            log.warning(
+                "connection from %s refused: %d connections open (the limit)",
+                _peer(self.client),
+                limits.max_connections,
+            )
+            self._reply_and_close(503, "Too many connections; try again later")
 
         def _arm(self) -> None:
             if self._header_timer is None and limits.header_timeout > 0:
