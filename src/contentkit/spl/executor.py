@@ -214,6 +214,7 @@ def _partial_stats(
     the result fields so (see :func:`_rename_in_place`)."""
     from .commands.fields import FillnullCommand
     from .commands.stats import StatsCommand
+    from .limits import guard
 
     source = ctx.source
     if not isinstance(source, DatasetSource) or not isinstance(stats_cmd, StatsCommand):
@@ -231,7 +232,7 @@ def _partial_stats(
             events.sort(key=_time_key, reverse=True)  # this part's events in search order
         stream: Iterator[Event] = iter(events)
         for cmd in streaming:
-            stream = cmd.execute(stream, ctx)
+            stream = guard(cmd.execute(stream, ctx))
         if fill is None:
             return ("groups", stats_cmd.partial(stream, ctx, ordered))
         kept = list(stream)

@@ -410,9 +410,16 @@ def _tonumber(v: Any, base: Any = None) -> Any:
 
 @function("printf", 1, None)
 def _printf(fmt: Any, *args: Any) -> Any:
+    from .limits import MAX_FORMAT_WIDTH
+
+    text = to_str(fmt)
+    if any(int(w) > MAX_FORMAT_WIDTH for w in re.findall(r"%[-+ #0]*(\d+)", text)) or any(
+        int(w) > MAX_FORMAT_WIDTH for w in re.findall(r"\.(\d+)", text)
+    ):
+        return None  # a width that would build a gigabyte string
     try:
-        return to_str(fmt) % tuple(args)
-    except (TypeError, ValueError):
+        return text % tuple(args)
+    except (TypeError, ValueError, OverflowError, MemoryError):
         return None
 
 
@@ -514,7 +521,14 @@ def _log(v: Any, base: Any = 10) -> Any:
 @function("pow", 2)
 def _pow(a: Any, b: Any) -> Any:
     x, y = to_number(a), to_number(b)
-    return None if x is None or y is None else x**y
+    if x is None or y is None:
+        return None
+    try:
+        r = math.pow(x, y)  # in doubles, as Splunk: 2**1e9 overflows instead of filling memory
+    except (OverflowError, ValueError):
+        return None
+    exact = isinstance(x, int) and isinstance(y, int) and y >= 0 and abs(r) < 2**53
+    return int(r) if exact else r
 
 
 @function("round", 1, 2)

@@ -12,10 +12,11 @@ Limits are per thread (the `test` runner's worker threads each run their own sea
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -168,3 +169,34 @@ def compile_regex(pattern: str) -> Any:
             "the linear-time engine lacks (backreference, lookaround)"
         )
     return compiled
+
+
+# ------------------------------------------------------------------------------ numbers
+_MAX_EXACT = 2**63  # Splunk's numbers are 64-bit: larger integers become doubles
+MAX_FORMAT_WIDTH = 10_000  # printf widths and precisions
+
+
+def finite(value: Any) -> Any:
+    """An eval result as Splunk's 64-bit numbers hold it: infinities and NaN (overflow,
+    0/0) become null, integers past 64 bits become doubles (null past the double range)."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is int and not -_MAX_EXACT <= value < _MAX_EXACT:
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    return value
+
+
+def overflow_safe(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A compiled eval function whose arithmetic overflow gives null, never an exception."""
+
+    def safe(event: Any) -> Any:
+        try:
+            return finite(fn(event))
+        except (OverflowError, ZeroDivisionError):
+            return None
+
+    return safe
