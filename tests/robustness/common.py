@@ -23,7 +23,8 @@ def contentkit(
 def assert_clean_failure(
     result: subprocess.CompletedProcess[str], code: int, *needles: str
 ) -> None:
-    """Exit `code`, no traceback, and every needle in one line of stderr."""
+    """Exit `code`, no traceback, and every needle in one line of the output (`validate`
+    reports on stdout, other commands on stderr)."""
     assert result.returncode == code, (
         result.returncode,
         result.stdout[-500:],
@@ -31,5 +32,6 @@ def assert_clean_failure(
     )
     assert "Traceback" not in result.stderr, result.stderr
     for needle in needles:
-        lines = [line for line in result.stderr.splitlines() if needle in line]
-        assert lines, f"{needle!r} not in {result.stderr!r}"
+        output = result.stdout + result.stderr
+        lines = [line for line in output.splitlines() if needle in line]
+        assert lines, f"{needle!r} not in {output[-3000:]!r}"

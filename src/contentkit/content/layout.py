@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ FOLDERS: dict[str, str] = {
     "removed": "removed",
 }
 CONFIG_FILE = "contentctl.yml"
+SPECIAL = "special"  # the kind of a FIFO, socket or device named like a content file
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
@@ -49,6 +51,16 @@ def discover(root: Path) -> list[SourceFile]:
                 file_kind = kind
                 if kind == "removed" and name.lower() == "deprecation_mapping.yml":
                     file_kind = "deprecation_mapping"
-                found.append(SourceFile(Path(dirpath, name), f"{rel_dir}/{name}", file_kind))
+                path = Path(dirpath, name)
+                if not _regular(path):
+                    file_kind = SPECIAL  # a FIFO would block the reader forever
+                found.append(SourceFile(path, f"{rel_dir}/{name}", file_kind))
     found.sort(key=lambda f: f.rel)
     return found
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # unreadable or gone: the reader reports it

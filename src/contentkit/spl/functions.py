@@ -293,7 +293,14 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 def pcre_to_python(pattern: str) -> str:
     """Translate the PCRE bits Splunk users write into Python ``re`` syntax."""
-    return re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
+    pattern = re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
+    if "\\x{" in pattern:  # PCRE's \x{202E}: a code point
+        pattern = re.sub(
+            r"(?<!\\)((?:\\\\)*)\\x\{([0-9A-Fa-f]{1,6})\}",
+            lambda m: m.group(1) + f"\\U{int(m.group(2), 16):08x}",
+            pattern,
+        )
+    return pattern
 
 
 def regex(
