@@ -38,8 +38,18 @@ def check(content: Content) -> list[Finding]:
     out += _paths(content, root)
     out += _macro_cycles(content)
     out += _dates(content)
-    out += _patterns(content)
-    out += _lookup_csvs(content, root)
+    return out
+
+
+def file_findings(rel: str, path: Path, kind: str, data: dict[str, Any]) -> list[Finding]:
+    """The checks of one schema-valid file that need nothing else (run by the workers that
+    read the files): its rex/regex patterns, and for a CSV lookup its data file."""
+    out: list[Finding] = []
+    key = {"detection": "search", "baseline": "search", "macro": "definition"}.get(kind)
+    if key is not None:
+        out += _patterns(rel, key, data[key])
+    elif kind == "lookup":
+        out += _lookup_csv(rel, path, data)
     return out
 
 
@@ -184,26 +194,23 @@ def _dates(content: Content) -> list[Finding]:
 
 
 # ------------------------------------------------------------------------------ regexes
-def _patterns(content: Content) -> list[Finding]:
-    """Compile the pattern of every `rex` and `regex` in searches and macro definitions (read
-    from the text, without parsing whole searches: this runs on every search of a pack)."""
-    from contentkit import spl
-    from contentkit.spl.functions import regex
+def _patterns(file: str, key: str, text: str) -> list[Finding]:
+    """Compile the pattern of every `rex` and `regex` of a search or macro definition (read
+    from the text, without parsing the search)."""
+    lowered = text.lower()
+    if "rex" not in lowered and "regex" not in lowered:
+        return []
+    from contentkit.spl.functions import pcre_to_python
+    from contentkit.spl.limits import check_regex
 
-    texts = [(d.file, "search", d.search) for d in content.detections]
-    texts += [(b.file, "search", b.search) for b in content.baselines]
-    texts += [(m.file, "definition", m.definition) for m in content.macros]
     out: list[Finding] = []
-    for file, key, text in texts:
-        if "rex" not in text.lower() and "regex" not in text.lower():
-            continue
-        for command, pattern in regex_patterns(text):
-            if re.search(r"\$\w+\$", pattern):
-                continue  # a macro argument ($arg$): known only once expanded
-            try:
-                regex(pattern, f"{command} pattern")
-            except spl.SplError as exc:
-                out.append(Finding(file, (key,), str(exc)))
+    for command, pattern in regex_patterns(text):
+        if re.search(r"\$\w+\$", pattern):
+            continue  # a macro argument ($arg$): known only once expanded
+        try:
+            check_regex(pcre_to_python(pattern))
+        except re.error as exc:
+            out.append(Finding(file, (key,), f"invalid {command} pattern {pattern!r}: {exc}"))
     return out
 
 
@@ -238,29 +245,30 @@ def regex_patterns(text: str) -> list[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------------------ lookups
-def _lookup_csvs(content: Content, root: Path) -> list[Finding]:
-    out: list[Finding] = []
-    for lookup in content.lookups:
-        path = lookup.data_file
-        if lookup.lookup_type != "csv" or path is None or not inside(root, path):
-            continue
-        try:
-            info = path.stat()
-        except OSError:
-            continue  # a missing file is reported by the cross-reference checks
-        if not stat.S_ISREG(info.st_mode):
-            out.append(
-                Finding(
-                    lookup.file, ("filename",), f"lookup file '{path.name}' is not a regular file"
-                )
-            )
-            continue
-        if info.st_size > MAX_CSV_BYTES:
-            continue
-        problem = csv_problem(path.read_bytes())
-        if problem is not None:
-            out.append(Finding(lookup.file, ("filename",), f"lookup file '{path.name}': {problem}"))
-    return out
+def _lookup_csv(rel: str, path: Path, data: dict[str, Any]) -> list[Finding]:
+    """Check the CSV file of a lookup definition (when it is one and lies in the repository)."""
+    from contentkit.content.model import lookup_from
+
+    lookup = lookup_from(path, rel, data)
+    csv_path = lookup.data_file
+    if lookup.lookup_type != "csv" or csv_path is None:
+        return []
+    root = Path(str(path)[: -len(rel) - 1]).resolve()
+    if not inside(root, csv_path):
+        return []  # reported by the path checks
+    try:
+        info = csv_path.stat()
+    except OSError:
+        return []  # a missing file is reported by the cross-reference checks
+    where = ("filename",) if "filename" in data else ()
+    if not stat.S_ISREG(info.st_mode):
+        return [Finding(rel, where, f"lookup file '{csv_path.name}' is not a regular file")]
+    if info.st_size > MAX_CSV_BYTES:
+        return []
+    problem = csv_problem(csv_path.read_bytes())
+    if problem is None:
+        return []
+    return [Finding(rel, where, f"lookup file '{csv_path.name}': {problem}")]
 
 
 def csv_problem(data: bytes) -> str | None:

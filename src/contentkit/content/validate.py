@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contentkit.content import crossref, layout, model, schema, searchscan, splcheck
+from contentkit.content import crossref, layout, model, safety, schema, searchscan, splcheck
 from contentkit.content.problems import Problem, field_path
 from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml
 
@@ -149,6 +149,8 @@ def _read_one(source: layout.SourceFile, pack: bool = True) -> _FileResult:
                 result.packed = marshal.dumps(data)
             else:
                 result.data = data
+        if result.valid and isinstance(data, dict):
+            findings += safety.file_findings(source.rel, source.path, kind, data)
         if kind in {"detection", "baseline"} and result.valid:
             for offset, message in splcheck.check(data["search"]):
                 findings.append(crossref.Finding(source.rel, ("search",), message, offset=offset))
@@ -307,8 +309,6 @@ def load(root: Path) -> Loaded:
 def check(loaded: Loaded) -> Report:
     """The second half of validation: cross references; every problem, located and sorted."""
     root = loaded.content.root
-    from contentkit.content import safety
-
     findings = crossref.unique_ids(loaded.ids)
     try:
         findings += crossref.check(loaded.checked, loaded.names, loaded.output_fields)

@@ -16,6 +16,7 @@ import math
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -141,6 +142,12 @@ def _nested(pattern: str) -> bool:
     return False
 
 
+_REFUSED = (
+    "the pattern nests quantifiers (catastrophic backtracking) and uses a feature "
+    "the linear-time engine lacks (backreference, lookaround)"
+)
+
+
 def _re2(pattern: str) -> Any | None:
     try:
         import re2  # google-re2
@@ -154,20 +161,33 @@ def _re2(pattern: str) -> Any | None:
         return None
 
 
+def _python(pattern: str) -> re.Pattern[str]:
+    """`re.compile`, quiet about PCRE spellings Python may one day read differently
+    (`[[` gives a FutureWarning on stderr otherwise)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile(pattern)
+
+
+def check_regex(pattern: str) -> None:
+    """Raise `re.error` when :func:`compile_regex` would (a cheaper test: RE2 is only tried
+    for the patterns it must run)."""
+    _python(pattern)
+    if may_backtrack(pattern) and _nested(pattern) and _re2(pattern) is None:
+        raise re.error(_REFUSED)
+
+
 def compile_regex(pattern: str) -> Any:
     """A compiled user regex (Python syntax) that cannot backtrack catastrophically;
     `re.error` if it is invalid or could only run with catastrophic backtracking."""
-    compiled = re.compile(pattern)  # the syntax check and the fast path
+    compiled = _python(pattern)  # the syntax check and the fast path
     if not may_backtrack(pattern):
         return compiled
     linear = _re2(pattern)
     if linear is not None:
         return linear
     if _nested(pattern):
-        raise re.error(
-            "the pattern nests quantifiers (catastrophic backtracking) and uses a feature "
-            "the linear-time engine lacks (backreference, lookaround)"
-        )
+        raise re.error(_REFUSED)
     return compiled
 
 
