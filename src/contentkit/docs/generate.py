@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from contentkit.content.attack import AttackError, Technique, load_attack
 from contentkit.content.model import Content
 from contentkit.docs import markdown, pages
 from contentkit.docs.results import TestResults
-from contentkit.render import package
+from contentkit.render import package, workdir
 from contentkit.render.build import mitre_enrichment_file
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -314,7 +313,7 @@ def build_docs(
         raise DocsError(f"{output}: exists and is not a folder")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.new.", dir=output.parent))
+        work = workdir.make(output.parent, f".{output.name}.new.")
         work.chmod(0o755)  # mkdtemp's 0700 would follow the site into place
     except OSError as exc:
         raise DocsError(f"cannot write to {output.parent}: {exc.strerror}") from None

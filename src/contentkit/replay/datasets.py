@@ -18,8 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_TIMEOUT = 20.0
+DEFAULT_TIMEOUT = 20.0  # seconds without data before a download fails
+#: bounds of one download: total time and size (env CONTENTKIT_DOWNLOAD_DEADLINE in seconds,
+#: CONTENTKIT_DOWNLOAD_MAX_MB)
+DEFAULT_DEADLINE = 600.0
+DEFAULT_MAX_BYTES = 2 << 30
 _CHUNK = 1 << 20
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class DatasetUnavailable(Exception):
@@ -47,6 +59,8 @@ class DatasetResolver:
     mirrors: tuple[tuple[str, Path], ...] = ()  # (URL prefix, local folder)
     offline: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE  # seconds for a whole download
+    max_bytes: int = DEFAULT_MAX_BYTES
     downloads: int = 0  # how many files this resolver fetched from the network
     _unreachable: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,7 +78,16 @@ class DatasetResolver:
         cache = cache_dir or Path(
             os.environ.get("CONTENTKIT_CACHE", root / ".contentkit-cache" / "datasets")
         )
-        return cls(root=root, cache_dir=cache, mirrors=mirrors, offline=offline)
+        return cls(
+            root=root,
+            cache_dir=cache,
+            mirrors=mirrors,
+            offline=offline,
+            deadline=_env_number("CONTENTKIT_DOWNLOAD_DEADLINE", DEFAULT_DEADLINE),
+            max_bytes=int(
+                _env_number("CONTENTKIT_DOWNLOAD_MAX_MB", DEFAULT_MAX_BYTES / (1 << 20)) * (1 << 20)
+            ),
+        )
 
     def resolve(self, data: str, sha256: str | None = None) -> Path:
         """The local path of `data`; DatasetUnavailable if it cannot be had."""
@@ -137,23 +160,46 @@ class DatasetResolver:
             raise DatasetUnavailable(
                 f"dataset unavailable (HTTP {exc.code} {exc.reason}): {url}"
             ) from None
+        import time
+
         digest = hashlib.sha256()
         size = 0
+        started = time.monotonic()
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         try:
-            expected = response.headers.get("Content-Length")
+            announced = response.headers.get("Content-Length")
+            try:
+                expected = int(announced) if announced is not None else None
+            except ValueError:
+                expected = None
+            if expected is not None and expected > self.max_bytes:
+                response.close()
+                raise DatasetUnavailable(
+                    f"dataset unavailable (announced {expected} bytes, more than the "
+                    f"{self.max_bytes} allowed): {url}"
+                )
             try:
                 with response, os.fdopen(fd, "wb") as out:
-                    while chunk := response.read(_CHUNK):
+                    while chunk := response.read1(_CHUNK):  # what has come: the clock runs
                         out.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
+                        if size > self.max_bytes:
+                            raise DatasetUnavailable(
+                                f"dataset unavailable (larger than the {self.max_bytes} bytes "
+                                f"allowed): {url}"
+                            )
+                        if time.monotonic() - started > self.deadline:
+                            raise DatasetUnavailable(
+                                f"dataset unavailable (download took longer than "
+                                f"{self.deadline:g} s; {size} bytes read): {url}"
+                            )
             except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
                 raise DatasetUnavailable(
                     f"dataset unavailable (download broke off after {size} bytes: "
                     f"{type(exc).__name__}): {url}"
                 ) from None
-            if expected is not None and int(expected) != size:
+            if expected is not None and expected != size:
                 raise DatasetUnavailable(
                     f"dataset unavailable (corrupt download: {size} of {expected} bytes): {url}"
                 )
