@@ -74,6 +74,14 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.endswith(".html.j2")
 
 
+@jinja2.pass_context
+def _finalize(context: Any, value: Any) -> Any:
+    """Every value a Markdown template writes is escaped unless a filter made it."""
+    if (context.name or "").endswith(".md.j2"):
+        return markdown.inline(value)
+    return value
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -84,6 +92,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
         cache_size=-1,
+        finalize=_finalize,
     )
     env.filters.update(markdown.FILTERS)
     env.filters["paragraphs"] = paragraphs
