@@ -168,6 +168,9 @@ def test_truncated_body_stores_nothing(server: ServerProcess) -> None:
         assert s.recv(65536) == b""
     time.sleep(0.5)
     assert _count(server, "truncated") == 0
+    log = (server.data_dir.parent / f"{server.data_dir.name}.serve.log").read_text()
+    assert "disconnected before its request body was complete: nothing stored" in log
+    assert "Traceback" not in log
 
 
 @pytest.mark.parametrize(
@@ -207,11 +210,25 @@ def test_malformed_request_on_the_management_port_is_xml(server: ServerProcess) 
         (b'{"event": "x", "time": "99999999999999999999"}', 6),
         (b'{"event": "x", "time": "soon"}', 6),
         (b'{"event": "x", "fields": [1]}', 15),
+        (b'{"event": "x", "fields": {"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}", 6),
+        (b'{"event": "x", "fields": {"a": {"b": 1}}}', 15),
         (b'{"event": null}', 13),
         (b'{"time": 1}', 12),
         (b"\xff\xfe", 6),
     ],
-    ids=["deep", "nan", "overflow", "far-future", "text", "fields", "blank", "no-event", "bytes"],
+    ids=[
+        "deep",
+        "nan",
+        "overflow",
+        "far-future",
+        "text",
+        "fields",
+        "deep-fields",
+        "nested-fields",
+        "blank",
+        "no-event",
+        "bytes",
+    ],
 )
 def test_bad_event_bodies_are_400(server: ServerProcess, body: bytes, code: int) -> None:
     status, reply = _hec(server, "/services/collector/event?source=badevent", body)

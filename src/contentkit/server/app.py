@@ -420,7 +420,7 @@ class _HecApp:
         except BodyError as exc:
             response = _closing(_json(exc.status, {"text": str(exc), "code": 6}))
         except ClientGone:
-            log.info("HEC client %s disconnected before its request body was complete: "
+            log.warning("HEC client %s disconnected before its request body was complete: "
                      "nothing stored", _client(request))  # fmt: skip
             return
         except Exception as exc:  # storage errors (disk full, …): the batch is not acknowledged
@@ -548,7 +548,7 @@ class _HecApp:
                 raise bad()
             wanted = str(obj.get("index") or query.get("index") or "main")
             fields = obj.get("fields")
-            if fields is not None and not isinstance(fields, dict):
+            if fields is not None and not _indexed_fields_ok(fields):
                 raise bad(15, "Error in handling indexed fields")
             rows.append(
                 (
@@ -563,6 +563,17 @@ class _HecApp:
             )
             n += 1
         return _reply(self.app.store.add(rows, channel))
+
+
+def _indexed_fields_ok(fields: Any) -> bool:
+    """HEC's indexed fields: a mapping of names to a value or a flat list of values."""
+    if not isinstance(fields, dict):
+        return False
+    scalar = (str, int, float, bool)
+    return all(
+        isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(x, scalar) for x in v))
+        for v in fields.values()
+    )
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -614,7 +625,7 @@ class _Call:
         except BodyError as exc:
             self._error(exc.status, str(exc))
         except ClientGone:
-            log.info("client %s disconnected before its request body was complete: nothing "
+            log.warning("client %s disconnected before its request body was complete: nothing "
                      "done", self.client_address[0])  # fmt: skip
             return None
         except Exception as exc:  # a bug or a storage error: one message, the server lives
