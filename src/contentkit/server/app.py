@@ -22,6 +22,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ SPLUNK_VERSION = "9.3.0"
 _INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _NO_FIELDS = field_plan([])
 FORM_LIMIT = 1 << 20  # bodies of REST calls other than receivers/simple
+OFF_LOOP_BYTES = 256 << 10  # HEC bodies from this size are ingested in a thread
 MAX_EVENT_TIME = 1e11  # later than year 5138: not a timestamp
 log = logging.getLogger("contentkit.serve")
 
@@ -164,6 +166,17 @@ class Splunkd:
         self.pool = SearchPool(
             config.data_dir, workers=config.search_workers, max_rows=config.max_result_rows
         )
+        # ingestion runs in threads: SQLite releases the GIL while it writes, so one batch is
+        # parsed while another is committed, and the event loop keeps serving connections
+        self._ingest = ThreadPoolExecutor(4, thread_name_prefix="ingest")
+
+    async def off_loop(self, fn: Callable[..., Response], *args: Any) -> Response:
+        """Run an ingestion step: a big body in a thread, a small one here (handing it to a
+        thread would cost more than it saves)."""
+        body = args[1]
+        if len(body) < OFF_LOOP_BYTES:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._ingest, fn, *args)
 
     # ---------------------------------------------------------------------------- lifecycle
     def bind(self) -> tuple[int, int]:
@@ -200,6 +213,7 @@ class Splunkd:
 
     def shutdown(self) -> None:
         self.pool.close()
+        self._ingest.shutdown(wait=True)  # batches being committed finish first
         for _, sock in self.servers:
             sock.close()
         self.servers = []
@@ -460,9 +474,9 @@ class _HecApp:
         if path in ("/services/collector/ack", "/services/collector/ack/1.0"):
             return self._ack(channel, body)
         if path in ("/services/collector/raw", "/services/collector/raw/1.0"):
-            return self._raw(channel, body, query, client)
+            return await self.app.off_loop(self._raw, channel, body, query, client)
         if path in ("/services/collector", "/services/collector/event", "/services/collector/event/1.0"):  # fmt: skip
-            return self._event(channel, body, query, client)
+            return await self.app.off_loop(self._event, channel, body, query, client)
         raise HecError(404, "The requested URL was not found on this server.", 404)
 
     def _index(self, name: str | None) -> str:
