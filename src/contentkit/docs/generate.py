@@ -74,15 +74,9 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.endswith(".html.j2")
 
 
-@jinja2.pass_context
-def _finalize(context: Any, value: Any) -> Any:
-    """Every value a Markdown template writes is escaped unless a filter made it."""
-    if (context.name or "").endswith(".md.j2"):
-        return markdown.inline(value)
-    return value
-
-
-def environment() -> jinja2.Environment:
+def environment(*, for_markdown: bool = False) -> jinja2.Environment:
+    """The Jinja environment of the HTML pages, or of the Markdown pages: there every value a
+    template writes is escaped for Markdown unless a filter made it."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=_autoescape,
@@ -92,7 +86,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
         cache_size=-1,
-        finalize=_finalize,
+        finalize=markdown.inline if for_markdown else None,
     )
     env.filters.update(markdown.FILTERS)
     env.filters["paragraphs"] = paragraphs
@@ -107,6 +101,7 @@ class _Writer:
         self.site = site
         self.out = out
         self.env = environment()
+        self.md_env = environment(for_markdown=True)
         self.common = {
             "site_title": site.title,
             "app_version": site.version,
@@ -121,7 +116,8 @@ class _Writer:
     def template(self, name: str) -> jinja2.Template:
         found = self._templates.get(name)
         if found is None:
-            found = self._templates[name] = self.env.get_template(name)
+            env = self.md_env if name.endswith(".md.j2") else self.env
+            found = self._templates[name] = env.get_template(name)
         return found
 
     def page(self, kind: str, rel: str, context: dict[str, Any]) -> None:
