@@ -68,6 +68,18 @@ def test_catastrophic_patterns_run_in_linear_time(pattern: str) -> None:
     assert time.monotonic() - started < 2
 
 
+def test_a_pattern_re2_cannot_run_is_bounded_in_time() -> None:
+    from contentkit.spl.limits import GuardedPattern, RegexTimeout
+
+    rx = compile_regex(r"(?<!x)a*a*a*a*a*!$")  # lookbehind: not for RE2
+    assert isinstance(rx, GuardedPattern)
+    assert rx.search("xx aaa!") is not None
+    started = time.monotonic()
+    with bounded(timeout=1), pytest.raises(RegexTimeout, match="ran out of time"):
+        rx.search("a" * 3000 + "!b")
+    assert time.monotonic() - started < 15
+
+
 def test_a_pattern_only_a_backtracking_engine_runs_is_refused_when_nested() -> None:
     with pytest.raises(re.error, match="catastrophic backtracking"):
         compile_regex(r"^((a+))+\1$")

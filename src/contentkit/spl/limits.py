@@ -148,6 +148,9 @@ _REFUSED = (
 )
 
 
+_PY_CODE_POINT = re.compile(r"(?<!\\)((?:\\\\)*)\\U([0-9a-fA-F]{8})")
+
+
 def _re2(pattern: str) -> Any | None:
     try:
         import re2  # google-re2
@@ -155,6 +158,8 @@ def _re2(pattern: str) -> Any | None:
         return None
     options = re2.Options()
     options.log_errors = False
+    if "\\U" in pattern:  # RE2 spells a code point \x{202e}
+        pattern = _PY_CODE_POINT.sub(lambda m: f"{m.group(1)}\\x{{{m.group(2)}}}", pattern)
     try:
         return re2.compile(pattern, options)
     except Exception:  # re2.error: a feature RE2 does not have
@@ -179,7 +184,10 @@ def check_regex(pattern: str) -> None:
 
 def compile_regex(pattern: str) -> Any:
     """A compiled user regex (Python syntax) that cannot backtrack catastrophically;
-    `re.error` if it is invalid or could only run with catastrophic backtracking."""
+    `re.error` if it is invalid or could only run with catastrophic backtracking.
+
+    A pattern that could backtrack runs in RE2; one RE2 cannot run goes to the `regex`
+    module, every match bounded in time (:class:`GuardedPattern`)."""
     compiled = _python(pattern)  # the syntax check and the fast path
     if not may_backtrack(pattern):
         return compiled
@@ -188,7 +196,63 @@ def compile_regex(pattern: str) -> Any:
         return linear
     if _nested(pattern):
         raise re.error(_REFUSED)
-    return compiled
+    return GuardedPattern(pattern)
+
+
+#: a match of a guarded pattern may take this long when the search has no deadline of its own
+REGEX_MATCH_TIMEOUT = 10.0
+
+
+class RegexTimeout(SplError):
+    """A regex match ran past its time."""
+
+
+class GuardedPattern:
+    """The `re.Pattern` methods the engine uses, run by the `regex` module with a timeout:
+    the search's remaining time, else :data:`REGEX_MATCH_TIMEOUT`."""
+
+    def __init__(self, pattern: str) -> None:
+        import regex
+
+        self.pattern = pattern
+        self._rx = regex.compile(pattern)
+        self.groupindex = dict(self._rx.groupindex)
+        self.groups = self._rx.groups
+
+    def _timeout(self) -> float:
+        bounds = _current()
+        if bounds is not None and bounds.deadline is not None:
+            return max(0.001, bounds.deadline - time.monotonic())
+        return REGEX_MATCH_TIMEOUT
+
+    def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, timeout=self._timeout(), **kwargs)
+        except TimeoutError:
+            raise RegexTimeout(
+                f"regex {self.pattern!r} ran out of time on one value (it backtracks)"
+            ) from None
+
+    def search(self, text: str) -> Any:
+        return self._run(self._rx.search, text)
+
+    def match(self, text: str) -> Any:
+        return self._run(self._rx.match, text)
+
+    def fullmatch(self, text: str) -> Any:
+        return self._run(self._rx.fullmatch, text)
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        return iter(self._run(lambda t, timeout: list(self._rx.finditer(t, timeout=timeout)), text))
+
+    def findall(self, text: str) -> list[Any]:
+        return self._run(self._rx.findall, text)
+
+    def sub(self, repl: Any, text: str, count: int = 0) -> str:
+        return self._run(self._rx.sub, repl, text, count)
+
+    def split(self, text: str, maxsplit: int = 0) -> list[str]:
+        return self._run(self._rx.split, text, maxsplit)
 
 
 # ------------------------------------------------------------------------------ numbers
