@@ -169,3 +169,26 @@ def test_broken_lookup_csv(pack: Path, data: bytes, needle: str) -> None:
     )
     (pack / "lookups" / "broken.csv").write_bytes(data)
     assert_clean_failure(_validate(pack), 1, "lookups/broken.yml:2:", needle)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (
+            ("replay", "{fifo}", "--index", "main", "--sourcetype", "s", "--source", "s",
+             "--hec-url", "http://127.0.0.1:9", "--hec-token", "t"),
+            1,
+            "is not a regular file",
+        ),
+        (("docs", "{pack}", "--test-results", "{fifo}", "-q", "--output", "{out}"), 2, "not a regular file"),
+        (("search", "| makeresults", "--data", "{fifo}"), 2, "no such file"),
+    ],
+    ids=["replay", "docs-results", "search"],
+)  # fmt: skip
+def test_fifos_given_on_the_command_line_never_hang(
+    pack: Path, tmp_path: Path, args: tuple[str, ...], code: int, needle: str
+) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    filled = [a.format(fifo=fifo, pack=pack, out=tmp_path / "out") for a in args]
+    assert_clean_failure(contentkit(*filled, timeout=60), code, needle)
