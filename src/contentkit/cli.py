@@ -335,6 +335,7 @@ def search(
           --data datasets/kubernetes/kubernetes_audit_daemonset_created.json --sourcetype _json --source kubernetes
       contentkit search '`kube_audit` verb=create | table _time user.username' --content . \\
           --data audit.json --sourcetype _json --source kubernetes --format table
+      contentkit search '| makeresults count=10 | eval n=random()' --data audit.json --timeout 30
     """
     from contentkit import spl as engine
     from contentkit.searching import format_results, load_search_context
@@ -515,6 +516,7 @@ def test_command(
       contentkit test
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
       contentkit test ../security_content --offline --junit junit.xml --json results.json
+      contentkit test --timeout 120
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
     """
     from contentkit.replay.datasets import DatasetResolver
@@ -774,6 +776,7 @@ def serve(
     \b
     Examples:
       contentkit serve --data-dir /tmp/splunk --password s3cret --hec-token 11111111-2222-3333-4444-555555555555
+      contentkit serve --password s3cret --max-body-mb 10 --max-time 60 --max-connections 200
       contentkit test --target splunk://127.0.0.1:8089 --username admin --password s3cret
       contentkit replay datasets/kubernetes/kubernetes_audit_daemonset_created.json \\
           --url splunk://127.0.0.1:8089 --username admin --password s3cret \\
