@@ -184,6 +184,20 @@ def _report_validation(report: Any, *, quiet: bool = False) -> Any:
     return report
 
 
+def _search_timeout(_ctx: click.Context, _param: click.Parameter, value: float) -> None:
+    """`search --timeout`: the limit of the one search this process runs."""
+    from contentkit.spl.limits import set_default
+
+    set_default(timeout=value or None)
+
+
+def _test_timeout(_ctx: click.Context, _param: click.Parameter, value: float) -> None:
+    """`test --timeout`: the limit of each test's search."""
+    from contentkit.testing.runner import Engine
+
+    Engine.timeout = value or None
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
@@ -279,6 +293,15 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0),
+    default=0,
+    show_default=True,
+    expose_value=False,
+    callback=_search_timeout,
+    help="Stop the search after this many seconds (0: no limit).",
+)
 @click.argument("spl")
 @click.option(
     "--data",
@@ -307,13 +330,6 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     show_default=True,
     help="json: one result per line; table: aligned columns; csv: with a header row.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0),
-    default=0,
-    show_default=True,
-    help="Stop the search after this many seconds (0: no limit).",
-)
 def search(
     spl: str,
     data: tuple[Path, ...],
@@ -322,7 +338,6 @@ def search(
     host: str,
     content: Path | None,
     fmt: str,
-    timeout: float = 0,
 ) -> None:
     """Run a search over log files with the embedded SPL engine.
 
@@ -335,7 +350,6 @@ def search(
           --data datasets/kubernetes/kubernetes_audit_daemonset_created.json --sourcetype _json --source kubernetes
       contentkit search '`kube_audit` verb=create | table _time user.username' --content . \\
           --data audit.json --sourcetype _json --source kubernetes --format table
-      contentkit search '| makeresults count=10 | eval n=random()' --data audit.json --timeout 30
     """
     from contentkit import spl as engine
     from contentkit.searching import format_results, load_search_context
@@ -351,11 +365,8 @@ def search(
     datasets = [
         engine.Dataset(p, sourcetype=sourcetype, source=source or str(p), host=host) for p in data
     ]
-    from contentkit.spl.limits import bounded
-
     try:
-        with bounded(timeout=timeout):
-            rows = engine.run(spl, datasets=datasets, macros=macros, lookups=lookups, strict=True)
+        rows = engine.run(spl, datasets=datasets, macros=macros, lookups=lookups, strict=True)
     except engine.SplError as exc:
         if exc.text is None:
             exc.text = spl
@@ -396,6 +407,15 @@ def _splunk_targets(
 
 
 @cli.command(name="test", context_settings=CONTEXT)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0),
+    default=60.0,
+    show_default=True,
+    expose_value=False,
+    callback=_test_timeout,
+    help="Wall-clock limit of one test's search in seconds (0: none); past it the test errors.",
+)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
     "-d",
@@ -465,13 +485,6 @@ def _splunk_targets(
     "--token", envvar="SPLUNK_TOKEN", help="Splunk authentication token [env SPLUNK_TOKEN]."
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the targets' TLS certificates.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0),
-    default=60.0,
-    show_default=True,
-    help="Wall-clock limit of one test's search in seconds (0: none); past it the test errors.",
-)
 def test_command(
     path: Path,
     detections: tuple[str, ...],
@@ -489,7 +502,6 @@ def test_command(
     password: str | None = None,
     token: str | None = None,
     insecure: bool = False,
-    timeout: float = 60.0,
 ) -> None:
     """Test detections by replaying their datasets into the embedded SPL engine.
 
@@ -516,7 +528,6 @@ def test_command(
       contentkit test
       contentkit test -d "Kubernetes DaemonSet Deployed" --scheduled
       contentkit test ../security_content --offline --junit junit.xml --json results.json
-      contentkit test --timeout 120
       contentkit test --target splunks://splunk.example.com:8089 --username admin --password …
     """
     from contentkit.replay.datasets import DatasetResolver
@@ -542,7 +553,6 @@ def test_command(
         content.root, caches, cache_dir=cache_dir, offline=offline
     )
     engine = runner.Engine.for_content(content, resolver, scheduled=scheduled)
-    engine.timeout = timeout or None
     splunks = _splunk_targets(targets, install_app, username, password, token, insecure)
     display = Display(total=len(chosen), quiet=quiet)
     with display:

@@ -71,8 +71,11 @@ def compile_expr(expr: Expr, ctx: Context) -> Compiled:
             raise SplError(
                 f"function {expr.name}() takes {want} arguments, got {n}", expr.pos, ctx.text
             )
-        from .limits import overflow_safe  # overflow gives null, as in Splunk
+        from .limits import format_too_wide, overflow_safe  # overflow gives null, as in Splunk
 
+        first = expr.args[0] if expr.args else None
+        if expr.name == "printf" and isinstance(first, String) and format_too_wide(first.value):
+            return lambda _e: None  # a width that would build a gigabyte string
         return overflow_safe(spec.compile(expr, [compile_expr(a, ctx) for a in expr.args], ctx))
     raise SplError(f"cannot evaluate {type(expr).__name__}", getattr(expr, "pos", None), ctx.text)
 

@@ -293,14 +293,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 def pcre_to_python(pattern: str) -> str:
     """Translate the PCRE bits Splunk users write into Python ``re`` syntax."""
-    pattern = re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
-    if "\\x{" in pattern:  # PCRE's \x{202E}: a code point
-        pattern = re.sub(
-            r"(?<!\\)((?:\\\\)*)\\x\{([0-9A-Fa-f]{1,6})\}",
-            lambda m: m.group(1) + f"\\U{int(m.group(2), 16):08x}",
-            pattern,
-        )
-    return pattern
+    return re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
 
 
 def regex(
@@ -417,16 +410,9 @@ def _tonumber(v: Any, base: Any = None) -> Any:
 
 @function("printf", 1, None)
 def _printf(fmt: Any, *args: Any) -> Any:
-    from .limits import MAX_FORMAT_WIDTH
-
-    text = to_str(fmt)
-    if any(int(w) > MAX_FORMAT_WIDTH for w in re.findall(r"%[-+ #0]*(\d+)", text)) or any(
-        int(w) > MAX_FORMAT_WIDTH for w in re.findall(r"\.(\d+)", text)
-    ):
-        return None  # a width that would build a gigabyte string
     try:
-        return text % tuple(args)
-    except (TypeError, ValueError, OverflowError, MemoryError):
+        return to_str(fmt) % tuple(args)
+    except (TypeError, ValueError):
         return None
 
 

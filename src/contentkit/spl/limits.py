@@ -40,29 +40,36 @@ class RowLimitExceeded(SplError):
 
 @dataclass
 class _Bounds:
-    deadline: float | None
+    deadline: float | None  # set when the search starts running (its first guarded stream)
     timeout: float | None
     max_rows: int | None
 
 
 _local = threading.local()
+_default: _Bounds | None = None  # for a process that runs one search (`contentkit search`)
 
 
 def _current() -> _Bounds | None:
-    return getattr(_local, "bounds", None)
+    return getattr(_local, "bounds", None) or _default
+
+
+def set_default(timeout: float | None = None, max_rows: int | None = DEFAULT_MAX_ROWS) -> None:
+    """The limits of searches run outside any :func:`bounded` block, in any thread."""
+    global _default
+    timeout = timeout if timeout and timeout > 0 else None
+    _default = _Bounds(None, timeout, max_rows or None)
 
 
 @contextmanager
 def bounded(
     timeout: float | None = None, max_rows: int | None = DEFAULT_MAX_ROWS
 ) -> Iterator[None]:
-    """Run the searches of this block (in this thread) with a time and a row limit;
-    None or 0 means no limit."""
+    """Run the search of this block (in this thread) with a time and a row limit; None or 0
+    means no limit. The time counts from when the search starts running (not from here: a
+    test may download its datasets first)."""
     previous = _current()
     timeout = timeout if timeout and timeout > 0 else None
-    _local.bounds = _Bounds(
-        time.monotonic() + timeout if timeout else None, timeout, max_rows or None
-    )
+    _local.bounds = _Bounds(None, timeout, max_rows or None)
     try:
         yield
     finally:
@@ -79,8 +86,10 @@ def check() -> None:
 def guard(stream: Iterator[Any]) -> Iterator[Any]:
     """`stream` with the current limits applied (itself when there are none)."""
     bounds = _current()
-    if bounds is None or (bounds.deadline is None and bounds.max_rows is None):
+    if bounds is None or (bounds.timeout is None and bounds.max_rows is None):
         return stream
+    if bounds.timeout is not None and bounds.deadline is None:
+        bounds.deadline = time.monotonic() + bounds.timeout  # the clock starts with the search
     return _guarded(stream, bounds)
 
 
@@ -174,9 +183,20 @@ def _python(pattern: str) -> re.Pattern[str]:
         return re.compile(pattern)
 
 
+_PCRE_CODE_POINT = re.compile(r"(?<!\\)((?:\\\\)*)\\x\{([0-9A-Fa-f]{1,8})\}")
+
+
+def _code_points(pattern: str) -> str:
+    """PCRE's `\\x{202E}` as Python's `\\U0000202e` (when the caller has not done it)."""
+    if "\\x{" not in pattern:
+        return pattern
+    return _PCRE_CODE_POINT.sub(lambda m: m.group(1) + f"\\U{int(m.group(2), 16):08x}", pattern)
+
+
 def check_regex(pattern: str) -> None:
     """Raise `re.error` when :func:`compile_regex` would (a cheaper test: RE2 is only tried
     for the patterns it must run)."""
+    pattern = _code_points(pattern)
     _python(pattern)
     if may_backtrack(pattern) and _nested(pattern) and _re2(pattern) is None:
         raise re.error(_REFUSED)
@@ -188,6 +208,7 @@ def compile_regex(pattern: str) -> Any:
 
     A pattern that could backtrack runs in RE2; one RE2 cannot run goes to the `regex`
     module, every match bounded in time (:class:`GuardedPattern`)."""
+    pattern = _code_points(pattern)
     compiled = _python(pattern)  # the syntax check and the fast path
     if not may_backtrack(pattern):
         return compiled
@@ -223,6 +244,8 @@ class GuardedPattern:
         bounds = _current()
         if bounds is not None and bounds.deadline is not None:
             return max(0.001, bounds.deadline - time.monotonic())
+        if bounds is not None and bounds.timeout is not None:
+            return bounds.timeout
         return REGEX_MATCH_TIMEOUT
 
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -258,6 +281,14 @@ class GuardedPattern:
 # ------------------------------------------------------------------------------ numbers
 _MAX_EXACT = 2**63  # Splunk's numbers are 64-bit: larger integers become doubles
 MAX_FORMAT_WIDTH = 10_000  # printf widths and precisions
+_FORMAT_NUMBERS = re.compile(r"%[-+ #0']*(\d*)(?:\.(\d+))?")
+
+
+def format_too_wide(fmt: str) -> bool:
+    """Whether a printf format asks for a width or precision that would build a huge string."""
+    return any(
+        int(n) > MAX_FORMAT_WIDTH for m in _FORMAT_NUMBERS.finditer(fmt) for n in m.groups() if n
+    )
 
 
 def finite(value: Any) -> Any:

@@ -78,9 +78,14 @@ class TargetError(Exception):
     """A target could not replay or search (unreachable, refused, timed out)."""
 
 
+SEARCH_TIMEOUT: float | None = 60.0  # wall-clock limit of one test's search (seconds)
+
+
 @dataclass
 class Engine:
     """What every test of a content repository shares: macros, lookups, datasets, schedule."""
+
+    timeout = SEARCH_TIMEOUT  # not a field: set on the instance (`test --timeout`)
 
     content: Content
     resolver: DatasetResolver
@@ -88,7 +93,6 @@ class Engine:
     macros: dict[str, Any] = field(default_factory=dict)
     lookups: dict[str, Any] = field(default_factory=dict)
     target: SearchTarget | None = None  # None: the embedded engine
-    timeout: float | None = 60.0  # wall-clock limit of one test's search (seconds)
 
     @classmethod
     def for_content(
@@ -169,7 +173,15 @@ class Engine:
             return [
                 self._outcome(base, t, stage, Stage(UNSUPPORTED, stage.message)) for t in det.tests
             ]
-        return [self._run_test(det, test, pipeline, sched, base, text) for test in det.tests]
+        return [self._bounded_test(det, test, pipeline, sched, base, text) for test in det.tests]
+
+    def _bounded_test(self, *args: Any) -> TestOutcome:
+        """`_run_test` with the time and row limits of one search (a search past them fails
+        with SearchTimeout, an SplError: the test errors and the run goes on)."""
+        from contentkit.spl.limits import bounded
+
+        with bounded(timeout=self.timeout):
+            return self._run_test(*args)
 
     def _outcome(
         self, base: dict[str, Any], test: DetectionTest, unit: Stage, integration: Stage
@@ -213,11 +225,13 @@ class Engine:
         except DatasetUnavailable as exc:
             stage = Stage(UNAVAILABLE, str(exc))
             return self._outcome(base, test, stage, Stage(UNAVAILABLE, str(exc)))
-        from contentkit.spl.limits import bounded
-
         try:
-            with bounded(timeout=self.timeout):
-                rows, note = self._search(det, test, pipeline, sched, datasets, text)
+            if self.target is not None:
+                rows, note = self.target.run(text, datasets, label=f"{det.name} / {test.name}"), ""
+            elif self.scheduled:
+                rows, note = self._run_scheduled(pipeline, datasets, sched)
+            else:
+                rows, note = spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
         except TargetError as exc:
             stage = Stage(
                 ERROR,
@@ -245,21 +259,6 @@ class Engine:
         if verdict.passed:
             outcome.integration = self._integrate(det, test, hits, sched, outcome)
         return outcome
-
-    def _search(
-        self,
-        det: Detection,
-        test: DetectionTest,
-        pipeline: Any,
-        sched: Schedule,
-        datasets: list[Any],
-        text: str,
-    ) -> tuple[list[dict[str, Any]], str]:
-        if self.target is not None:
-            return self.target.run(text, datasets, label=f"{det.name} / {test.name}"), ""
-        if self.scheduled:
-            return self._run_scheduled(pipeline, datasets, sched)
-        return spl.run(pipeline, datasets=datasets, lookups=self.lookups), ""
 
     def _run_scheduled(
         self, pipeline: Any, datasets: Sequence[Any], sched: Schedule
