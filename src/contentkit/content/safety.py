@@ -200,18 +200,32 @@ def _patterns(file: str, key: str, text: str) -> list[Finding]:
     lowered = text.lower()
     if "rex" not in lowered and "regex" not in lowered:
         return []
-    from contentkit.spl.functions import pcre_to_python
-    from contentkit.spl.limits import check_regex
-
     out: list[Finding] = []
     for command, pattern in regex_patterns(text):
         if re.search(r"\$\w+\$", pattern):
             continue  # a macro argument ($arg$): known only once expanded
-        try:
-            check_regex(pcre_to_python(pattern))
-        except re.error as exc:
-            out.append(Finding(file, (key,), f"invalid {command} pattern {pattern!r}: {exc}"))
+        problem = _pattern_problem(pattern)
+        if problem is not None:
+            out.append(Finding(file, (key,), f"invalid {command} pattern {pattern!r}: {problem}"))
     return out
+
+
+_NAMED_GROUP = re.compile(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>")
+_SEEN: dict[str, str | None] = {}  # pattern -> problem (many searches share patterns)
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    if pattern in _SEEN:
+        return _SEEN[pattern]
+    from contentkit.spl.limits import check_regex
+
+    problem = None
+    try:  # PCRE's (?<name>...) as Python's; \x{...} is translated by check_regex
+        check_regex(_NAMED_GROUP.sub(r"(?P<\1>", pattern))
+    except re.error as exc:
+        problem = str(exc)
+    _SEEN[pattern] = problem
+    return problem
 
 
 def regex_patterns(text: str) -> list[tuple[str, str]]:
@@ -286,8 +300,11 @@ def csv_problem(data: bytes) -> str | None:
         commas = lines[0].count(",")
         if not lines[0].replace(",", "").strip():
             return "the header row has no field names"
-        if len({row.count(",") for row in lines if row}) == 1:
-            return None
+        n_rows = len(lines) - lines.count("")
+        if text.count(",") == commas * n_rows and not any(
+            row.count(",") != commas for row in lines[1:2]
+        ):
+            return None  # as many commas as every row having the header's: consistent
         for number, row in enumerate(lines[1:], 2):
             if row and row.count(",") != commas:
                 return f"row {number} has {row.count(',') + 1} fields, the header has {commas + 1}"
