@@ -178,7 +178,7 @@ def test_broken_lookup_csv(pack: Path, data: bytes, needle: str) -> None:
             ("replay", "{fifo}", "--index", "main", "--sourcetype", "s", "--source", "s",
              "--hec-url", "http://127.0.0.1:9", "--hec-token", "t"),
             1,
-            "is not a regular file",
+            "not a regular file (a FIFO or device)",
         ),
         (("docs", "{pack}", "--test-results", "{fifo}", "-q", "--output", "{out}"), 2, "not a regular file"),
         (("search", "| makeresults", "--data", "{fifo}"), 2, "no such file"),

@@ -239,8 +239,6 @@ class ReplayResult:
 
 
 def load_events(path: Path, sourcetype: str) -> RawData:
-    if path.exists() and not path.is_dir() and not path.is_file():
-        raise ReplayError(f"dataset {path} is not a regular file (a FIFO or device)")
     try:
         return read_raw(path, sourcetype)
     except FileNotFoundError:
