@@ -185,6 +185,20 @@ def _report_validation(report: Any, *, quiet: bool = False) -> Any:
     return report
 
 
+def _search_timeout(_ctx: click.Context, _param: click.Parameter, value: float) -> None:
+    """`search --timeout`: the limit of the one search this process runs."""
+    from contentkit.spl.limits import set_default
+
+    set_default(timeout=value or None)
+
+
+def _test_timeout(_ctx: click.Context, _param: click.Parameter, value: float) -> None:
+    """`test --timeout`: the limit of each test's search."""
+    from contentkit.testing.runner import Engine
+
+    Engine.timeout = value or None
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
@@ -312,6 +326,15 @@ _APP_OPTION = click.option(
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0),
+    default=0,
+    show_default=True,
+    expose_value=False,
+    callback=_search_timeout,
+    help="Stop the search after this many seconds (0: no limit).",
+)
 @click.argument("spl")
 @click.option(
     "--data",
@@ -546,6 +569,15 @@ def _splunk_targets(
 
 
 @cli.command(name="test", context_settings=CONTEXT)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0),
+    default=60.0,
+    show_default=True,
+    expose_value=False,
+    callback=_test_timeout,
+    help="Wall-clock limit of one test's search in seconds (0: none); past it the test errors.",
+)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
     "-d",
@@ -905,9 +937,8 @@ def docs(path: Path, output: Path | None, test_results: Path | None, quiet: bool
 @click.option(
     "--password",
     envvar="CONTENTKIT_SERVE_PASSWORD",
-    default="changeme",
-    show_default=True,
-    help="Login password [env CONTENTKIT_SERVE_PASSWORD].",
+    default=None,
+    help="Login password [env CONTENTKIT_SERVE_PASSWORD] (default: a random one, printed).",
 )
 @click.option(
     "--hec-token",
@@ -925,6 +956,62 @@ def docs(path: Path, output: Path | None, test_results: Path | None, quiet: bool
 )
 @click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--max-body-mb",
+    type=click.FloatRange(0.001),
+    default=100.0,
+    show_default=True,
+    help="Largest request body (HEC, receivers/simple); larger gets 413.",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection has to send its request headers.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds a request has to send its whole body.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="Open connections per port; more are refused with 503.",
+)
+@click.option(
+    "--search-workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Searches that run at once (each in a process of its own).",
+)
+@click.option(
+    "--max-time",
+    type=click.FloatRange(0),
+    default=300.0,
+    show_default=True,
+    help="Time limit of a search job in seconds (a job's own max_time may only lower it).",
+)
+@click.option(
+    "--session-ttl",
+    type=click.FloatRange(1),
+    default=3600.0,
+    show_default=True,
+    help="Seconds a session key lives after its last use.",
+)
+@click.option(
+    "--auth-failures",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="Failed logins or bad HEC tokens per client per minute before it gets 429 (0: no limit).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
 def serve(
     host: str,
@@ -938,6 +1025,14 @@ def serve(
     tls_cert: Path | None,
     tls_key: Path | None,
     verbose: bool,
+    max_body_mb: float = 100.0,
+    header_timeout: float = 10.0,
+    body_timeout: float = 60.0,
+    max_connections: int = 1000,
+    search_workers: int = 4,
+    max_time: float = 300.0,
+    session_ttl: float = 3600.0,
+    auth_failures: int = 20,
 ) -> None:
     """Run a splunkd-compatible server backed by the embedded SPL engine, until Ctrl-C.
 
@@ -946,16 +1041,21 @@ def serve(
     search jobs (normal, blocking, oneshot, export; JSON, XML, CSV; `| delete`), apps/local,
     and on the HEC port /services/collector/raw, /event, /ack and /health. Events are kept in
     DATA_DIR/events.sqlite3; acknowledged HEC batches survive a restart. Plain HTTP unless
-    --tls-cert/--tls-key are given.
+    --tls-cert/--tls-key are given (a warning is printed when listening beyond loopback
+    without TLS). Searches run in worker processes with a time limit; request size, header and
+    body timeouts and connections are bounded (see README "Limits and safety").
 
     \b
     Examples:
       contentkit serve --data-dir /tmp/splunk --password s3cret --hec-token 11111111-2222-3333-4444-555555555555
+      contentkit serve --password s3cret --max-body-mb 10 --max-time 60 --max-connections 200
       contentkit test --target splunk://127.0.0.1:8089 --username admin --password s3cret
       contentkit replay datasets/kubernetes/kubernetes_audit_daemonset_created.json \\
           --url splunk://127.0.0.1:8089 --username admin --password s3cret \\
           --index main --sourcetype _json --source kubernetes
     """
+    import ipaddress
+    import logging
     import secrets
     import ssl
 
@@ -964,19 +1064,32 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         _fail_usage("--tls-cert and --tls-key go together")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="contentkit serve: %(message)s",
+    )
     tokens = hec_tokens or (secrets.token_hex(16),)
+    chosen_password = password or secrets.token_urlsafe(12)
     config = ServerConfig(
         data_dir=data_dir,
         host=host,
         port=port,
         hec_port=hec_port,
         username=username,
-        password=password,
+        password=chosen_password,
         hec_tokens=tokens,
         auth_tokens=auth_tokens,
         tls_cert=tls_cert,
         tls_key=tls_key,
         quiet=not verbose,
+        max_body=int(max_body_mb * (1 << 20)),
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        max_connections=max_connections,
+        search_workers=search_workers,
+        search_max_time=max_time,
+        session_ttl=session_ttl,
+        auth_failures_per_minute=auth_failures,
     )
     try:
         app = Splunkd(config)
@@ -994,13 +1107,26 @@ def serve(
     click.echo(f"hec: {app.scheme}://{shown}:{hec_bound}", err=False)
     if not hec_tokens:
         click.echo(f"hec token: {tokens[0]}")
+    if not password:
+        click.echo(f"password: {chosen_password}")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and tls_cert is None:
+        click.echo(
+            f"contentkit: warning: listening on {host} without TLS: passwords, tokens and "
+            "events cross the network in clear text (use --tls-cert/--tls-key)",
+            err=True,
+        )
     click.echo(f"data: {config.data_dir}", err=True)
     click.echo("Ctrl-C to stop", err=True)
     sys.stdout.flush()
-    try:
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
         app.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("contentkit: stopped", err=True)
+    click.echo("contentkit: stopped", err=True)
 
 
 @cli.command(context_settings=CONTEXT)

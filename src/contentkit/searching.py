@@ -68,8 +68,11 @@ def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def format_results(rows: Sequence[dict[str, Any]], fmt: str) -> Iterator[str]:
     if fmt == "json":
+        from contentkit.spl.limits import finite
+
         for row in rows:
-            yield json.dumps(row, default=str, ensure_ascii=False)
+            shown = {k: finite(v) if isinstance(v, float | int) else v for k, v in row.items()}
+            yield json.dumps(shown, default=str, ensure_ascii=False)
         return
     columns = _columns(rows)
     if fmt == "csv":

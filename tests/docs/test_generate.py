@@ -128,7 +128,7 @@ def test_text_is_escaped_in_html_only(content, tmp_path: Path) -> None:
     html = (tmp_path / "site" / f"detections/{slug}.html").read_text()
     md = (tmp_path / "site" / f"markdown/detections/{slug}.md").read_text()
     assert "(&lt;script&gt;alert(1)&lt;/script&gt; &amp; kube-proxy)" in html
-    assert "(&lt;script>alert(1)&lt;/script> & kube-proxy)" in md
+    assert "(&lt;script&gt;alert(1)&lt;/script&gt; &amp; kube-proxy)" in md
     env = generate.environment()
     assert env.get_template("index.html.j2").environment.autoescape is generate._autoescape
     assert generate._autoescape("x.html.j2") and not generate._autoescape("x.md.j2")

@@ -36,7 +36,7 @@ def test_markdown_code_survives_backticks() -> None:
 
 
 def test_markdown_text_keeps_html_out() -> None:
-    assert markdown.text("use <script> tags") == "use &lt;script> tags"
+    assert markdown.text("use <script> tags") == "use &lt;script&gt; tags"
     assert markdown.link_text("a [b] | c") == "a \\[b\\] \\| c"
 
 

@@ -240,5 +240,5 @@ def test_html_pages_escape_the_contents_text(built: Path) -> None:
     md = (built / f"markdown/{SECOND_PAGE}.md").read_text(encoding="utf-8")
     assert (
         "\nCluster add-ons that run privileged on purpose "
-        "(&lt;script>alert(1)&lt;/script> & kube-proxy).\n"
+        "(&lt;script&gt;alert(1)&lt;/script&gt; &amp; kube-proxy).\n"
     ) in md

@@ -48,7 +48,7 @@ def test_json_time_finds_the_engines_timestamp_without_parsing() -> None:
 
 
 def test_ingest_search_delete(tmp_path: Path) -> None:
-    app = Splunkd(ServerConfig(tmp_path))
+    app = Splunkd(ServerConfig(tmp_path, password="not-the-default"))
     n, ack = app.ingest_raw(
         DATASET.read_text(),
         index="main",

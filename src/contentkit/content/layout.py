@@ -20,6 +20,7 @@ FOLDERS: dict[str, str] = {
     "removed": "removed",
 }
 CONFIG_FILE = "contentctl.yml"
+SPECIAL = "special"  # the kind of a FIFO, socket or device named like a content file
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
@@ -33,22 +34,44 @@ class SourceFile:
 
 
 def discover(root: Path) -> list[SourceFile]:
-    """All content YAML files under `root`, sorted by relative path; `removed/` included."""
+    """All content YAML files under `root`, sorted by relative path; `removed/` included. A
+    FIFO, socket or device named like one is listed with the kind SPECIAL (never read)."""
     found: list[SourceFile] = []
+    prefix = len(str(root)) + 1
     for folder, kind in FOLDERS.items():
         base = root / folder
         if not base.is_dir():
             continue
-        prefix = len(str(root)) + 1
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        pending = [str(base)]
+        while pending:
+            dirpath = pending.pop()
+            try:
+                entries = list(os.scandir(dirpath))
+            except OSError:
+                continue
             rel_dir = dirpath[prefix:].replace(os.sep, "/")
-            for name in filenames:
-                if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                    continue
+                if not name.lower().endswith(YAML_SUFFIXES):
                     continue
                 file_kind = kind
                 if kind == "removed" and name.lower() == "deprecation_mapping.yml":
                     file_kind = "deprecation_mapping"
-                found.append(SourceFile(Path(dirpath, name), f"{rel_dir}/{name}", file_kind))
+                if not entry.is_file():  # from the directory entry: no stat for a plain file
+                    file_kind = SPECIAL if entry.path and _exists(entry.path) else file_kind
+                found.append(SourceFile(Path(entry.path), f"{rel_dir}/{name}", file_kind))
     found.sort(key=lambda f: f.rel)
     return found
+
+
+def _exists(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError:
+        return False  # a dangling symlink: the reader reports it
+    return True

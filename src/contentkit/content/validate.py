@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contentkit.content import crossref, layout, model, schema, searchscan, splcheck
+from contentkit.content import crossref, layout, model, safety, schema, searchscan, splcheck
 from contentkit.content.problems import Problem, field_path
 from contentkit.content.yamlio import SourceMap, YamlSyntaxError, load_yaml, top_level_position
 
@@ -109,6 +109,10 @@ def _read_one(source: layout.SourceFile, pack: bool = True) -> _FileResult:
     """Read, parse and schema-check one file. Never raises. With `pack`, the document travels
     as marshal bytes (for a worker process); otherwise it stays as it is."""
     result = _FileResult(source)
+    if source.kind == layout.SPECIAL:
+        message = "not a regular file (FIFO, socket or device): skipped"
+        result.problems.append(Problem(source.rel, message=message, severity="warning"))
+        return result
     try:
         raw = source.path.read_bytes()
     except OSError as exc:
@@ -146,6 +150,8 @@ def _read_one(source: layout.SourceFile, pack: bool = True) -> _FileResult:
                 result.packed = marshal.dumps(data)
             else:
                 result.data = data
+        if result.valid and isinstance(data, dict):
+            findings += safety.file_findings(source.rel, source.path, kind, data)
         if kind in {"detection", "baseline"} and result.valid:
             for offset, message in splcheck.check(data["search"]):
                 findings.append(crossref.Finding(source.rel, ("search",), message, offset=offset))
@@ -172,7 +178,7 @@ def _model(result: _FileResult) -> tuple[Any, list[Problem]]:
     doc = _Doc(source, data)
     try:
         return _BUILDERS[source.kind](doc), []
-    except (KeyError, TypeError, ValueError) as exc:  # a schema gap; never a traceback
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:  # a schema gap
         return None, [Problem(source.rel, message=f"cannot read object: {exc!r}")]
 
 
@@ -312,13 +318,25 @@ def load(root: Path) -> Loaded:
 def check(loaded: Loaded) -> Report:
     """The second half of validation: cross references; every problem, located and sorted."""
     root = loaded.content.root
-    findings = crossref.unique_ids(loaded.ids) + crossref.check(
-        loaded.checked, loaded.names, loaded.output_fields, loaded.token_misses
-    )
+    findings = crossref.unique_ids(loaded.ids)
+    try:
+        findings += crossref.check(
+            loaded.checked, loaded.names, loaded.output_fields, loaded.token_misses
+        )
+        findings += safety.check(loaded.checked)
+    except (TypeError, AttributeError, ValueError, KeyError):
+        # an object whose schema failed holds a value of the wrong type (already reported):
+        # check the cross references of the valid objects only
+        findings += crossref.check(
+            loaded.content, loaded.names, loaded.output_fields, loaded.token_misses
+        )
+        findings += safety.check(loaded.content)
     raws = {}
     for rel in {f.file for f in findings}:
+        path = root / rel
         with contextlib.suppress(OSError):
-            raws[rel] = (root / rel).read_bytes()
+            if path.is_file():  # never a FIFO: reading one would block
+                raws[rel] = path.read_bytes()
     problems = loaded.problems + _locate(findings, raws)
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.field, p.message))
     return Report(loaded.content, problems, files_read=loaded.files_read)

@@ -28,6 +28,9 @@ _SPECIAL: dict[str, Any] = {
     ".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan,
 }  # fmt: skip
 _NOKEY = object()
+#: nodes a document may hold once its aliases are expanded: real content has a few thousand; an
+#: "alias bomb" (anchors that alias each other nine times over) has billions
+MAX_EXPANDED_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
     stack: list[Any] = []
     keys: list[Any] = []
     anchors: dict[str, Any] = {}
+    sizes: dict[str, int] = {}  # anchor -> nodes it expands to (known once it is complete)
+    opened: list[tuple[str | None, int]] = []  # (anchor, node count at start) of open containers
+    total = 0  # nodes so far, aliases expanded
     root: Any = None
     documents = 0
     parser = _Loader(data)
@@ -84,13 +90,16 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
                 break
             kind = type(event)
             if kind is scalar:
+                total += 1
                 obj = event.value
                 if not event.style and event.implicit[0] and event.tag is None:
                     obj = _plain(obj)
                 elif event.tag not in (None, "!", "tag:yaml.org,2002:str"):
                     obj = _tagged(event.tag, obj)
             elif kind is mapping_start or kind is sequence_start:
+                total += 1
                 obj = {} if kind is mapping_start else []
+                opened.append((event.anchor, total))
                 if event.anchor:
                     anchors[event.anchor] = obj
                 if kind is mapping_start:
@@ -101,11 +110,30 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
                 obj = stack.pop()
                 if kind is mapping_end:
                     keys.pop()
+                anchor, started = opened.pop()
+                if anchor:
+                    sizes[anchor] = total - started + 1
             elif kind is alias:
                 if event.anchor not in anchors:
                     mark = event.start_mark
                     raise YamlSyntaxError(
                         f"invalid YAML: unknown alias *{event.anchor}",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                if event.anchor not in sizes:
+                    mark = event.start_mark
+                    raise YamlSyntaxError(
+                        f"invalid YAML: alias *{event.anchor} refers to a node that contains it",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                total += sizes[event.anchor]
+                if total > MAX_EXPANDED_NODES:
+                    mark = event.start_mark
+                    raise YamlSyntaxError(
+                        f"invalid YAML: aliases expand the file to more than "
+                        f"{MAX_EXPANDED_NODES} values (an alias bomb?)",
                         mark.line + 1,
                         mark.column + 1,
                     )
@@ -122,6 +150,7 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
                 continue
             if kind is scalar and event.anchor:
                 anchors[event.anchor] = obj
+                sizes[event.anchor] = 1
             if not stack:
                 root = obj
                 continue

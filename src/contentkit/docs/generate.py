@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from contentkit.content.attack import AttackError, Technique, load_attack
 from contentkit.content.model import Content
 from contentkit.docs import markdown, pages
 from contentkit.docs.results import TestResults
-from contentkit.render import package
+from contentkit.render import package, workdir
 from contentkit.render.build import mitre_enrichment_file
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -103,7 +102,9 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.endswith(".html.j2")
 
 
-def environment() -> jinja2.Environment:
+def environment(*, for_markdown: bool = False) -> jinja2.Environment:
+    """The Jinja environment of the HTML pages, or of the Markdown pages: there every value a
+    template writes is escaped for Markdown unless a filter made it."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=_autoescape,
@@ -113,6 +114,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
         cache_size=-1,
+        finalize=markdown.inline if for_markdown else None,
     )
     env.filters.update(markdown.FILTERS)
     env.filters["paragraphs"] = paragraphs
@@ -128,6 +130,7 @@ class _Writer:
         self.site = site
         self.out = out
         self.env = environment()
+        self.md_env = environment(for_markdown=True)
         self.common = {
             "site_title": site.title,
             "app_version": site.version,
@@ -142,7 +145,8 @@ class _Writer:
     def template(self, name: str) -> jinja2.Template:
         found = self._templates.get(name)
         if found is None:
-            found = self._templates[name] = self.env.get_template(name)
+            env = self.md_env if name.endswith(".md.j2") else self.env
+            found = self._templates[name] = env.get_template(name)
         return found
 
     def page(self, kind: str, rel: str, context: dict[str, Any]) -> None:
@@ -352,7 +356,7 @@ def build_docs(
         raise DocsError(f"{output}: exists and is not a folder")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.new.", dir=output.parent))
+        work = workdir.make(output.parent, f".{output.name}.new.")
         work.chmod(0o755)  # mkdtemp's 0700 would follow the site into place
     except OSError as exc:
         raise DocsError(f"cannot write to {output.parent}: {exc.strerror}") from None

@@ -153,6 +153,8 @@ def parse_results(data: Any, where: str = "test results") -> TestResults:
 
 def load_results(path: Path) -> TestResults:
     """Read the file `contentkit test --json FILE` wrote."""
+    if path.exists() and not path.is_file():
+        raise ResultsError(f"{path}: not a regular file")
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -140,13 +140,40 @@ def load_app(path: Path) -> dict[str, bytes]:
     return _load_tar(path)
 
 
+#: bound on what one package may unpack to (env CONTENTKIT_MAX_UNPACKED_MB): a small
+#: compressed file can expand to gigabytes
+MAX_UNPACKED_BYTES = 1 << 30
+MAX_MEMBERS = 100_000
+
+
+def _max_unpacked() -> int:
+    import os
+
+    try:
+        mb = float(os.environ.get("CONTENTKIT_MAX_UNPACKED_MB", ""))
+    except ValueError:
+        return MAX_UNPACKED_BYTES
+    return int(mb * (1 << 20)) if mb > 0 else MAX_UNPACKED_BYTES
+
+
 def _load_tar(path: Path) -> dict[str, bytes]:
     raw: dict[str, bytes] = {}
+    limit = _max_unpacked()
+    total = members = 0
     try:
         with tarfile.open(path, mode="r:*") as tar:
             for member in tar:
+                members += 1
+                if members > MAX_MEMBERS:
+                    raise AppDiffError(f"{path}: more than {MAX_MEMBERS} entries in the package")
                 if not member.isfile():
                     continue
+                total += member.size
+                if total > limit:
+                    raise AppDiffError(
+                        f"{path}: unpacks to more than {limit >> 20} MB "
+                        "(CONTENTKIT_MAX_UNPACKED_MB raises the limit)"
+                    )
                 name = member.name
                 while name.startswith("./"):
                     name = name[2:]

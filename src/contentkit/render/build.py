@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 from contentkit import __version__
 from contentkit.content.model import Content
-from contentkit.render import package, templating, views
+from contentkit.render import package, templating, views, workdir
 
 # conf templates and where their output goes inside the app
 CONF_FILES = {
@@ -307,7 +306,7 @@ def build(
         epoch = env if env else None
     try:
         output.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".contentkit-build.", dir=output))
+        work = workdir.make(output, ".contentkit-build.")  # removes an interrupted build's
     except OSError as exc:
         raise BuildError(f"cannot write to {output}: {exc.strerror}") from None
     try:

@@ -18,8 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_TIMEOUT = 20.0
+DEFAULT_TIMEOUT = 20.0  # seconds without data before a download fails
+#: bounds of one download: total time and size (env CONTENTKIT_DOWNLOAD_DEADLINE in seconds,
+#: CONTENTKIT_DOWNLOAD_MAX_MB)
+DEFAULT_DEADLINE = 600.0
+DEFAULT_MAX_BYTES = 2 << 30
 _CHUNK = 1 << 20
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class DatasetUnavailable(Exception):
@@ -63,6 +75,8 @@ class DatasetResolver:
     mirrors: tuple[tuple[str, Path], ...] = ()  # (URL prefix, local folder)
     offline: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE  # seconds for a whole download
+    max_bytes: int = DEFAULT_MAX_BYTES
     downloads: int = 0  # how many files this resolver fetched from the network
     _unreachable: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,7 +92,16 @@ class DatasetResolver:
     ) -> DatasetResolver:
         mirrors = tuple((url, (root / folder).resolve()) for url, folder in test_data_caches)
         cache = cache_dir or default_cache_dir(root)
-        return cls(root=root, cache_dir=cache, mirrors=mirrors, offline=offline)
+        return cls(
+            root=root,
+            cache_dir=cache,
+            mirrors=mirrors,
+            offline=offline,
+            deadline=_env_number("CONTENTKIT_DOWNLOAD_DEADLINE", DEFAULT_DEADLINE),
+            max_bytes=int(
+                _env_number("CONTENTKIT_DOWNLOAD_MAX_MB", DEFAULT_MAX_BYTES / (1 << 20)) * (1 << 20)
+            ),
+        )
 
     def resolve(self, data: str, sha256: str | None = None) -> Path:
         """The local path of `data` (for a Windows .evtx file, its XML rendering: see
@@ -157,22 +180,43 @@ class DatasetResolver:
             response = urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             raise _unavailable(f"HTTP {exc.code} {exc.reason}", url) from None
+        import time
+
         digest = hashlib.sha256()
         size = 0
+        started = time.monotonic()
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         try:
-            expected = response.headers.get("Content-Length")
+            announced = response.headers.get("Content-Length")
+            try:
+                expected = int(announced) if announced is not None else None
+            except ValueError:
+                expected = None
+            if expected is not None and expected > self.max_bytes:
+                response.close()
+                raise _unavailable(
+                    f"announced {expected} bytes, more than the {self.max_bytes} allowed", url
+                )
             try:
                 with response, os.fdopen(fd, "wb") as out:
-                    while chunk := response.read(_CHUNK):
+                    while chunk := response.read1(_CHUNK):  # what has come: the clock runs
                         out.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
+                        if size > self.max_bytes:
+                            raise _unavailable(
+                                f"larger than the {self.max_bytes} bytes allowed", url
+                            )
+                        if time.monotonic() - started > self.deadline:
+                            raise _unavailable(
+                                f"download took longer than {self.deadline:g} s; {size} bytes read",
+                                url,
+                            )
             except (http.client.HTTPException, ConnectionError, TimeoutError) as exc:
                 raise _unavailable(
                     f"download broke off after {size} bytes: {type(exc).__name__}", url
                 ) from None
-            if expected is not None and int(expected) != size:
+            if expected is not None and expected != size:
                 raise _unavailable(f"corrupt download: {size} of {expected} bytes", url)
             if sha256 and digest.hexdigest() != sha256.lower():
                 raise _unavailable(

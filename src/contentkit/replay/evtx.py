@@ -34,6 +34,8 @@ def is_evtx(path: Path) -> bool:
     """True for `.evtx` files and for any file starting with the EVTX signature."""
     if path.suffix.lower() == ".evtx":
         return True
+    if not path.is_file():  # a FIFO or device: never opened here (reading one blocks)
+        return False
     try:
         with open(path, "rb") as fh:
             return fh.read(8) == MAGIC

@@ -122,6 +122,16 @@ class HecClient:
             return None
         return int(ack)
 
+    def acked(self, ids: Iterable[int]) -> set[int]:
+        """The ack ids among `ids` the server has acknowledged so far (one query)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        reply = self._request(
+            "POST", "/services/collector/ack", json.dumps({"acks": wanted}).encode()
+        )
+        return {int(k) for k, v in reply.get("acks", {}).items() if v}
+
     def wait_acks(self, ids: Iterable[int], *, timeout: float = 300.0) -> None:
         """Poll until every ack id is acknowledged; HecError on timeout."""
         pending = set(ids)

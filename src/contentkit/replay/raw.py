@@ -7,6 +7,7 @@ break what it receives), so both agree on the number of events.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,10 @@ class RawData:
 
 def read_raw(path: str | Path, sourcetype: str = "") -> RawData:
     """The raw events of a dataset file (UnicodeDecodeError/OSError when it cannot be read)."""
-    data = Path(path).read_bytes()
+    path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # reading a FIFO blocks
+        raise OSError(errno.ENXIO, "not a regular file (a FIFO or device)")
+    data = path.read_bytes()
     text = data.decode("utf-8")
     if _is_xml(text[:4096], sourcetype):
         events = split_xml_events(text)

@@ -8,6 +8,7 @@ until a search counts them all. Every failure is a `ReplayError` with a one-line
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -270,6 +271,7 @@ class Replayer:
         self.batch_bytes = batch_bytes
         self.ack_timeout = ack_timeout
         self.hec: HecClient | None = None
+        self.acknowledged = 0  # events the server confirmed
         if settings.hec_url or settings.hec_token:
             if not (settings.hec_url and settings.hec_token):
                 raise ReplayError(
@@ -302,30 +304,48 @@ class Replayer:
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Send events in batches; returns the number of batches. With HEC, returns only once
-        every batch is acknowledged."""
-        acks: list[int] = []
+        every batch is acknowledged. `acknowledged` counts the events the server confirmed;
+        a failure says how many that were."""
+        pending: dict[int, int] = {}  # ack id -> events in its batch
         n = 0
-        for batch, size in events.chunks(self.batch_bytes):
-            n += 1
-            if self.hec is not None:
-                try:
+        try:
+            for batch, size in events.chunks(self.batch_bytes):
+                n += 1
+                if self.hec is not None:
                     ack = self.hec.send_raw(
                         batch, index=index, source=source, sourcetype=sourcetype, host=host
                     )
-                except HecError as exc:
-                    raise ReplayError(str(exc)) from None
-                if ack is not None:
-                    acks.append(ack)
-            else:
-                self._submit(batch, index=index, source=source, sourcetype=sourcetype, host=host)
-            if progress is not None:
-                progress(size)
-        if self.hec is not None and acks:
-            try:
-                self.hec.wait_acks(acks, timeout=self.ack_timeout)
-            except HecError as exc:
-                raise ReplayError(str(exc)) from None
+                    if ack is None:
+                        self.acknowledged += size  # acknowledgement off: accepted is all we know
+                    else:
+                        pending[ack] = size
+                        if len(pending) >= 8:
+                            self._confirm(pending)
+                else:
+                    self._submit(
+                        batch, index=index, source=source, sourcetype=sourcetype, host=host
+                    )
+                    self.acknowledged += size
+                if progress is not None:
+                    progress(size)
+            if self.hec is not None and pending:
+                self.hec.wait_acks(pending, timeout=self.ack_timeout)
+                self.acknowledged += sum(pending.values())
+                pending.clear()
+        except (HecError, ReplayError) as exc:
+            with contextlib.suppress(HecError, ReplayError):
+                self._confirm(pending)
+            raise ReplayError(
+                f"{exc} ({self.acknowledged} event(s) acknowledged before the failure)"
+            ) from None
         return n
+
+    def _confirm(self, pending: dict[int, int]) -> None:
+        """Count the batches acknowledged so far and forget them."""
+        if self.hec is None or not pending:
+            return
+        for ack in self.hec.acked(pending):
+            self.acknowledged += pending.pop(ack, 0)
 
     def _submit(
         self, batch: bytes, *, index: str, source: str, sourcetype: str, host: str | None

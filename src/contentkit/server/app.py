@@ -1,40 +1,60 @@
 """`contentkit serve`: a splunkd-compatible server backed by the embedded SPL engine.
 
-Two listeners (stdlib `ThreadingHTTPServer`): the management port (REST API: login, server
-info, indexes, `receivers/simple`, search jobs, export, `apps/local`) and the HTTP Event
-Collector port (`/services/collector/raw`, `/event`, `/ack`, `/health`). Events go to a SQLite
-store in the data folder; a HEC batch is committed before it is acknowledged.
+Two listeners, each an ASGI application (Starlette requests and responses) under Uvicorn (see
+:mod:`contentkit.server.listener` for the connection limits): the management port (REST API:
+login, server info, indexes, `receivers/simple`, search jobs, export, `apps/local`) and the HTTP
+Event Collector port (`/services/collector/raw`, `/event`, `/ack`, `/health`). Credentials are
+checked before any request body is read. Events go to a SQLite store in the data folder; a HEC
+batch is committed before it is acknowledged, and a body that ends early stores nothing.
+Searches run in worker processes (:mod:`contentkit.server.jobs`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import json
+import logging
+import math
 import re
 import secrets
-import ssl
-import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
 
 from contentkit import __version__
 from contentkit.replay.raw import split_events
 from contentkit.server import formats
-from contentkit.server.search import SearchFailed, render_rows, run_search
+from contentkit.server.auth import FailureLimiter, Sessions
+from contentkit.server.jobs import JobCancelled, JobFailed, Outcome, SearchPool
+from contentkit.server.listener import (
+    BodyError,
+    ClientGone,
+    ListenerLimits,
+    bind_socket,
+    make_server,
+    read_body,
+    run_servers,
+)
 from contentkit.server.store import EventStore, Row
 from contentkit.spl.events import TIME_KEYS, detect_format, field_plan, make_event, parse_time
 
 SPLUNK_VERSION = "9.3.0"
 _INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _NO_FIELDS = field_plan([])
-MAX_BODY = 512 << 20
+FORM_LIMIT = 1 << 20  # bodies of REST calls other than receivers/simple
+OFF_LOOP_BYTES = 256 << 10  # HEC bodies from this size are ingested in a thread
+MAX_EVENT_TIME = 1e11  # later than year 5138: not a timestamp
+log = logging.getLogger("contentkit.serve")
 
 
 @dataclass
@@ -44,12 +64,23 @@ class ServerConfig:
     port: int = 8089
     hec_port: int = 8088
     username: str = "admin"
-    password: str = "changeme"
+    password: str = ""  # required: the CLI makes a random one when none is given
     hec_tokens: tuple[str, ...] = ()
     auth_tokens: tuple[str, ...] = ()  # accepted as `Authorization: Bearer <token>`
     tls_cert: Path | None = None
     tls_key: Path | None = None
     quiet: bool = True
+    # limits (README "Limits and safety")
+    max_body: int = 100 << 20
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    keepalive_timeout: float = 30.0
+    max_connections: int = 1000
+    search_workers: int = 4
+    search_max_time: float = 300.0
+    max_result_rows: int = 5_000_000
+    session_ttl: float = 3600.0
+    auth_failures_per_minute: int = 20
 
 
 class HttpError(Exception):
@@ -72,15 +103,16 @@ class Job:
     search: str
     earliest: str | None
     latest: str | None
+    max_time: float = 0.0
     created: float = field(default_factory=time.time)
     state: str = "QUEUED"  # QUEUED RUNNING DONE FAILED
     rows: list[dict[str, Any]] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
     event_count: int = 0
     scan_count: int = 0
     messages: list[tuple[str, str]] = field(default_factory=list)
     finished: float | None = None
+    task: asyncio.Task[None] | None = None
 
     def content(self) -> dict[str, Any]:
         done = self.state in ("DONE", "FAILED")
@@ -111,54 +143,79 @@ class Job:
                 "search": self.search,
                 "earliest_time": self.earliest or "",
                 "latest_time": self.latest or "",
+                "max_time": f"{self.max_time:g}",
             },
             "messages": {k.lower(): t for k, t in self.messages},
         }
 
 
 class Splunkd:
-    """State shared by every request: the store, sessions and search jobs."""
+    """State shared by every request: the store, sessions, search jobs and their workers."""
 
     def __init__(self, config: ServerConfig) -> None:
+        if not config.password:
+            raise ValueError("a password is required")
         self.config = config
         self.store = EventStore(config.data_dir)
-        self.sessions: set[str] = set()
+        self.sessions = Sessions(config.session_ttl)
+        self.failures = FailureLimiter(config.auth_failures_per_minute)
         self.jobs: dict[str, Job] = {}
-        self.lock = threading.Lock()
         self.started = time.time()
-        self.servers: list[ThreadingHTTPServer] = []
+        self.servers: list[Any] = []
         self.guid = str(uuid.uuid5(uuid.NAMESPACE_URL, str(config.data_dir.resolve())))
+        self.pool = SearchPool(
+            config.data_dir, workers=config.search_workers, max_rows=config.max_result_rows
+        )
+        # ingestion runs in threads: SQLite releases the GIL while it writes, so one batch is
+        # parsed while another is committed, and the event loop keeps serving connections
+        self._ingest = ThreadPoolExecutor(4, thread_name_prefix="ingest")
+
+    async def off_loop(self, fn: Callable[..., Response], *args: Any) -> Response:
+        """Run an ingestion step: a big body in a thread, a small one here (handing it to a
+        thread would cost more than it saves)."""
+        body = args[1]
+        if len(body) < OFF_LOOP_BYTES:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._ingest, fn, *args)
 
     # ---------------------------------------------------------------------------- lifecycle
     def bind(self) -> tuple[int, int]:
         """Open both listeners; the ports they got (0 asks for a free one)."""
-        mgmt = _Server((self.config.host, self.config.port), _ManagementHandler, self)
-        hec = _Server((self.config.host, self.config.hec_port), _HecHandler, self)
-        if self.config.tls_cert is not None:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(self.config.tls_cert, self.config.tls_key)
-            for server in (mgmt, hec):
-                server.socket = context.wrap_socket(server.socket, server_side=True)
-        self.servers = [mgmt, hec]
-        return mgmt.server_address[1], hec.server_address[1]
+        c = self.config
+        limits = ListenerLimits(c.header_timeout, c.keepalive_timeout, c.max_connections)
+        cert = str(c.tls_cert) if c.tls_cert else None
+        key = str(c.tls_key) if c.tls_key else None
+        socks = []
+        try:
+            for port in (c.port, c.hec_port):
+                socks.append(bind_socket(c.host, port))
+            mgmt = make_server(
+                _ManagementApp(self), socks[0], limits, _mgmt_error,
+                tls_cert=cert, tls_key=key, access_log=not c.quiet,
+            )  # fmt: skip
+            hec = make_server(
+                _HecApp(self), socks[1], limits, _hec_error,
+                tls_cert=cert, tls_key=key, access_log=not c.quiet,
+            )  # fmt: skip
+        except BaseException:
+            for sock in socks:
+                sock.close()
+            raise
+        self.servers = [(mgmt, socks[0]), (hec, socks[1])]
+        return socks[0].getsockname()[1], socks[1].getsockname()[1]
 
     def serve_forever(self) -> None:
-        threads = [
-            threading.Thread(target=s.serve_forever, name=f"splunkd-{i}", daemon=True)
-            for i, s in enumerate(self.servers)
-        ]
-        for t in threads:
-            t.start()
+        self.pool.warm_up()
         try:
-            while all(t.is_alive() for t in threads):
-                time.sleep(0.2)
+            asyncio.run(run_servers(self.servers))
         finally:
             self.shutdown()
 
     def shutdown(self) -> None:
-        for server in self.servers:
-            server.shutdown()
-            server.server_close()
+        self.pool.close()
+        self._ingest.shutdown(wait=True)  # batches being committed finish first
+        for _, sock in self.servers:
+            sock.close()
         self.servers = []
 
     @property
@@ -166,15 +223,13 @@ class Splunkd:
         return "https" if self.config.tls_cert is not None else "http"
 
     # ---------------------------------------------------------------------------- auth
-    def login(self, username: str, password: str) -> str | None:
+    def _password_ok(self, username: str, password: str) -> bool:
         ok_user = hmac.compare_digest(username.encode(), self.config.username.encode())
         ok_pass = hmac.compare_digest(password.encode(), self.config.password.encode())
-        if not (ok_user and ok_pass):
-            return None
-        key = secrets.token_urlsafe(32)
-        with self.lock:
-            self.sessions.add(key)
-        return key
+        return ok_user and ok_pass
+
+    def login(self, username: str, password: str) -> str | None:
+        return self.sessions.new() if self._password_ok(username, password) else None
 
     def authorized(self, header: str | None) -> bool:
         if not header:
@@ -183,9 +238,9 @@ class Splunkd:
         value = value.strip()
         scheme = scheme.lower()
         if scheme == "splunk":
-            return value in self.sessions
+            return self.sessions.valid(value)
         if scheme == "bearer":
-            return value in self.sessions or any(
+            return self.sessions.valid(value) or any(
                 hmac.compare_digest(value.encode(), t.encode()) for t in self.config.auth_tokens
             )
         if scheme == "basic":
@@ -193,9 +248,7 @@ class Splunkd:
                 user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
                 return False
-            return hmac.compare_digest(
-                user.encode(), self.config.username.encode()
-            ) and hmac.compare_digest(password.encode(), self.config.password.encode())
+            return self._password_ok(user, password)
         return False
 
     def hec_authorized(self, header: str | None) -> None:
@@ -210,38 +263,73 @@ class Splunkd:
             raise HecError(403, "Invalid token", 4)
 
     # ---------------------------------------------------------------------------- jobs
+    def max_time(self, params: dict[str, str]) -> float:
+        """The time limit of a search: the request's `max_time` when given and positive,
+        never more than the server's own limit."""
+        limit = self.config.search_max_time
+        try:
+            wanted = float(params.get("max_time") or 0)
+        except ValueError:
+            raise HttpError(400, "max_time must be a number of seconds") from None
+        if not math.isfinite(wanted) or wanted <= 0:
+            return limit
+        return min(wanted, limit) if limit > 0 else wanted
+
     def new_job(self, search: str, params: dict[str, str]) -> Job:
         job = Job(
             sid=params.get("id") or f"ck_{time.time():.3f}_{secrets.token_hex(4)}",
             search=search,
             earliest=params.get("earliest_time"),
             latest=params.get("latest_time"),
+            max_time=self.max_time(params),
         )
-        with self.lock:
-            self.jobs[job.sid] = job
-            if len(self.jobs) > 2000:  # forget the oldest jobs
-                for sid in list(self.jobs)[:500]:
-                    del self.jobs[sid]
+        self.jobs[job.sid] = job
+        if len(self.jobs) > 2000:  # forget the oldest finished jobs
+            for sid in [s for s, j in self.jobs.items() if j.finished][:500]:
+                del self.jobs[sid]
         return job
 
-    def run_job(self, job: Job) -> None:
+    async def run_job(self, job: Job) -> None:
         job.state = "RUNNING"
         try:
-            outcome = run_search(self.store, job.search, earliest=job.earliest, latest=job.latest)
-        except SearchFailed as exc:
+            outcome = await self.pool.run(
+                job.sid, job.search, earliest=job.earliest, latest=job.latest, max_time=job.max_time
+            )
+        except JobCancelled:
+            job.messages = [("INFO", "Search job cancelled.")]
+            job.state = "FAILED"
+        except JobFailed as exc:
             job.messages = [("FATAL", str(exc))]
             job.state = "FAILED"
-        except Exception as exc:  # a bug or a storage error: the job fails, the server lives
+        except Exception as exc:  # the pool itself failed: the job fails, the server lives
             job.messages = [("FATAL", f"Internal error: {type(exc).__name__}: {exc}")]
             job.state = "FAILED"
         else:
-            job.rows = render_rows(outcome.rows)
+            job.rows = outcome.rows
             job.fields = outcome.fields
             job.event_count = outcome.event_count
             job.scan_count = outcome.event_count
             job.messages = outcome.messages
             job.state = "DONE"
         job.finished = time.time()
+
+    def cancel_job(self, sid: str) -> None:
+        self.pool.cancel(sid)
+        self.jobs.pop(sid, None)
+
+    async def search_now(self, search: str, params: dict[str, str]) -> Outcome:
+        """Run a search to completion (oneshot, export); HttpError 400 when it fails."""
+        key = f"now_{secrets.token_hex(6)}"
+        try:
+            return await self.pool.run(
+                key,
+                search,
+                earliest=params.get("earliest_time"),
+                latest=params.get("latest_time"),
+                max_time=self.max_time(params),
+            )
+        except JobFailed as exc:
+            raise HttpError(400, str(exc), "FATAL") from None
 
     # ---------------------------------------------------------------------------- ingest
     def ingest_raw(
@@ -263,14 +351,17 @@ class Splunkd:
         for raw in raws:
             if fmt is None:
                 fmt = detect_format(sourcetype, raw)
-            t = json_time(raw) if fmt == "json" else None
-            if t is None:
-                plan = _NO_FIELDS if fmt == "json" else None
-                try:
+            try:
+                t = json_time(raw) if fmt == "json" else None
+                if t is None:
+                    plan = _NO_FIELDS if fmt == "json" else None
                     t = make_event(raw, fmt, {}, now, plan)["_time"]
-                except (ValueError, TypeError, RecursionError):
-                    t = now
-            rows.append((index, float(t), host, source, sourcetype, raw, None))
+                t = float(t)
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                t = now
+            if not math.isfinite(t) or abs(t) > MAX_EVENT_TIME:
+                t = now
+            rows.append((index, t, host, source, sourcetype, raw, None))
         ack = self.store.add(rows, channel) if rows or channel else None
         return len(rows), ack
 
@@ -295,114 +386,98 @@ def json_time(raw: str) -> float | None:
     return None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
+# ================================================================================ error shapes
+def _hec_error(status: int, text: str) -> tuple[bytes, bytes]:
+    code = {400: 6, 503: 9}.get(status, 6)
+    return b"application/json; charset=UTF-8", json.dumps({"text": text, "code": code}).encode()
 
-    def __init__(self, address: tuple[str, int], handler: type, app: Splunkd) -> None:
+
+def _mgmt_error(status: int, text: str) -> tuple[bytes, bytes]:
+    return b"text/xml; charset=utf-8", formats.messages_xml("ERROR", text).encode()
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _declared_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _closing(response: Response) -> Response:
+    """Close the connection after this response (its request body was not read through)."""
+    response.headers["Connection"] = "close"
+    return response
+
+
+# ================================================================================ HEC
+class _HecApp:
+    """The HTTP Event Collector (ASGI)."""
+
+    def __init__(self, app: Splunkd) -> None:
         self.app = app
-        super().__init__(address, handler)
 
-
-# ================================================================================ handlers
-class _Base(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "Splunkd"
-    sys_version = ""
-    server: _Server
-
-    @property
-    def app(self) -> Splunkd:
-        return self.server.app
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if not self.app.config.quiet:
-            super().log_message(format, *args)
-
-    def _body(self) -> bytes:
-        length = self.headers.get("Content-Length")
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        if not length:
-            return b""
-        n = int(length)
-        if n < 0 or n > MAX_BODY:
-            raise HttpError(413, "Request entity too large")
-        return self.rfile.read(n)
-
-    def _send(self, status: int, body: str | bytes, content_type: str) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if self.close_connection or self.headers.get("Connection", "").lower() == "close":
-            self.send_header("Connection", "close")
-        else:
-            self.send_header("Connection", "Keep-Alive")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-
-class _HecHandler(_Base):
-    """The HTTP Event Collector."""
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def _json(self, status: int, body: dict[str, Any]) -> None:
-        self._send(status, json.dumps(body), "application/json; charset=UTF-8")
-
-    def _handle(self) -> None:
-        url = urlsplit(self.path)
-        path = url.path.rstrip("/")
-        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
         try:
-            body = self._body()
-            if path in ("/services/collector/health", "/services/collector/health/1.0"):
-                self._json(200, {"text": "HEC is healthy", "code": 17})
-                return
-            if not path.startswith("/services/collector"):
-                raise HecError(404, "The requested URL was not found on this server.", 404)
-            self.app.hec_authorized(self.headers.get("Authorization"))
-            if self.command != "POST":
-                raise HecError(400, "Invalid data format", 6)
-            channel = self.headers.get("X-Splunk-Request-Channel") or query.get("channel")
-            if channel is not None and not (0 < len(channel) <= 128):
-                raise HecError(400, "Invalid data channel", 11)
-            if path in ("/services/collector/ack", "/services/collector/ack/1.0"):
-                self._ack(channel, body)
-            elif path in ("/services/collector/raw", "/services/collector/raw/1.0"):
-                self._raw(channel, body, query)
-            elif path in (
-                "/services/collector",
-                "/services/collector/event",
-                "/services/collector/event/1.0",
-            ):
-                self._event(channel, body, query)
-            else:
-                raise HecError(404, "The requested URL was not found on this server.", 404)
+            response = await self._handle(request)
         except HecError as exc:
-            self._json(exc.status, exc.body)
-        except HttpError as exc:
-            self._json(exc.status, {"text": str(exc), "code": 6})
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+            response = _closing(_json(exc.status, exc.body))
+        except BodyError as exc:
+            response = _closing(_json(exc.status, {"text": str(exc), "code": 6}))
+        except ClientGone:
+            log.warning("HEC client %s disconnected before its request body was complete: "
+                     "nothing stored", _client(request))  # fmt: skip
+            return
         except Exception as exc:  # storage errors (disk full, …): the batch is not acknowledged
-            self._json(500, {"text": f"Internal server error: {type(exc).__name__}", "code": 8})
+            log.error("HEC request failed: %s: %s", type(exc).__name__, exc)
+            response = _closing(
+                _json(500, {"text": f"Internal server error: {type(exc).__name__}", "code": 8})
+            )
+        await response(scope, receive, send)
+
+    async def _handle(self, request: Request) -> Response:
+        path = request.url.path.rstrip("/")
+        query = dict(request.query_params)
+        method = request.method
+        if path in ("/services/collector/health", "/services/collector/health/1.0"):
+            return _json(200, {"text": "HEC is healthy", "code": 17})
+        if not path.startswith("/services/collector"):
+            raise HecError(404, "The requested URL was not found on this server.", 404)
+        client = _client(request)
+        if self.app.failures.blocked(client):
+            raise HecError(429, "Too many requests with a bad token; try again later", 4)
+        try:
+            self.app.hec_authorized(request.headers.get("authorization"))
+        except HecError:
+            self.app.failures.failed(client)
+            raise
+        if method != "POST":
+            raise HecError(400, "Invalid data format", 6)
+        channel = request.headers.get("x-splunk-request-channel") or query.get("channel")
+        if channel is not None and not (0 < len(channel) <= 128):
+            raise HecError(400, "Invalid data channel", 11)
+        body = await read_body(
+            request.receive,
+            limit=self.app.config.max_body,
+            timeout=self.app.config.body_timeout,
+            declared=_declared_length(request),
+        )
+        if path in ("/services/collector/ack", "/services/collector/ack/1.0"):
+            return self._ack(channel, body)
+        if path in ("/services/collector/raw", "/services/collector/raw/1.0"):
+            return await self.app.off_loop(self._raw, channel, body, query, client)
+        if path in ("/services/collector", "/services/collector/event", "/services/collector/event/1.0"):  # fmt: skip
+            return await self.app.off_loop(self._event, channel, body, query, client)
+        raise HecError(404, "The requested URL was not found on this server.", 404)
 
     def _index(self, name: str | None) -> str:
         index = (name or "main").strip() or "main"
@@ -410,41 +485,36 @@ class _HecHandler(_Base):
             raise HecError(400, "Incorrect index", 7, **{"invalid-event-number": 0})
         return index
 
-    def _ack(self, channel: str | None, body: bytes) -> None:
+    def _ack(self, channel: str | None, body: bytes) -> Response:
         if channel is None:
             raise HecError(400, "Data channel is missing", 10)
         try:
             ids = json.loads(body)["acks"]
-            wanted = [int(i) for i in ids]
-        except (ValueError, KeyError, TypeError):
+            wanted = [int(i) for i in ids][:10_000]
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
             raise HecError(400, "Invalid data format", 6) from None
-        self._json(200, {"acks": self.app.store.acked(channel, wanted)})
+        return _json(200, {"acks": self.app.store.acked(channel, wanted)})
 
-    def _raw(self, channel: str | None, body: bytes, query: dict[str, str]) -> None:
+    def _raw(
+        self, channel: str | None, body: bytes, query: dict[str, str], client: str
+    ) -> Response:
         if not body.strip():
             raise HecError(400, "No data", 5)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = body.decode("utf-8", "replace")
+        text = body.decode("utf-8", "replace")
         index = self._index(query.get("index"))
         _, ack = self.app.ingest_raw(
             text,
             index=index,
-            host=query.get("host") or self.client_address[0],
+            host=query.get("host") or client,
             source=query.get("source") or "http:contentkit",
             sourcetype=query.get("sourcetype") or "httpevent",
             channel=channel,
         )
-        self._reply(ack)
+        return _reply(ack)
 
-    def _reply(self, ack: int | None) -> None:
-        reply: dict[str, Any] = {"text": "Success", "code": 0}
-        if ack is not None:
-            reply["ackId"] = ack
-        self._json(200, reply)
-
-    def _event(self, channel: str | None, body: bytes, query: dict[str, str]) -> None:
+    def _event(
+        self, channel: str | None, body: bytes, query: dict[str, str], client: str
+    ) -> Response:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -456,6 +526,10 @@ class _HecHandler(_Base):
         rows: list[Row] = []
         indexes: dict[str, str] = {}
         now = time.time()
+
+        def bad(code: int = 6, message: str = "Invalid data format") -> HecError:
+            return HecError(400, message, code, **{"invalid-event-number": n})
+
         while True:
             while pos < len(text) and text[pos] in " \t\r\n":
                 pos += 1
@@ -463,41 +537,38 @@ class _HecHandler(_Base):
                 break
             try:
                 obj, pos = decoder.raw_decode(text, pos)
-            except ValueError:
-                raise HecError(
-                    400, "Invalid data format", 6, **{"invalid-event-number": n}
-                ) from None
+            except (ValueError, RecursionError):
+                raise bad() from None
             if not isinstance(obj, dict):
-                raise HecError(400, "Invalid data format", 6, **{"invalid-event-number": n})
+                raise bad()
             if "event" not in obj:
-                raise HecError(400, "Event field is required", 12, **{"invalid-event-number": n})
+                raise bad(12, "Event field is required")
             event = obj["event"]
             if event is None or event == "":
-                raise HecError(
-                    400, "Event field cannot be blank", 13, **{"invalid-event-number": n}
+                raise bad(13, "Event field cannot be blank")
+            try:
+                raw = (
+                    event
+                    if isinstance(event, str)
+                    else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
                 )
-            raw = (
-                event
-                if isinstance(event, str)
-                else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-            )
+            except (ValueError, RecursionError):
+                raise bad() from None
             try:
                 t = float(obj["time"]) if obj.get("time") not in (None, "") else now
-            except (TypeError, ValueError):
-                raise HecError(
-                    400, "Invalid data format", 6, **{"invalid-event-number": n}
-                ) from None
+            except (TypeError, ValueError, OverflowError):
+                raise bad() from None
+            if not math.isfinite(t) or abs(t) > MAX_EVENT_TIME:
+                raise bad()
             wanted = str(obj.get("index") or query.get("index") or "main")
             fields = obj.get("fields")
-            if fields is not None and not isinstance(fields, dict):
-                raise HecError(
-                    400, "Error in handling indexed fields", 15, **{"invalid-event-number": n}
-                )
+            if fields is not None and not _indexed_fields_ok(fields):
+                raise bad(15, "Error in handling indexed fields")
             rows.append(
                 (
                     indexes.get(wanted) or indexes.setdefault(wanted, self._index(wanted)),
                     t,
-                    str(obj.get("host") or query.get("host") or self.client_address[0]),
+                    str(obj.get("host") or query.get("host") or client),
                     str(obj.get("source") or query.get("source") or "http:contentkit"),
                     str(obj.get("sourcetype") or query.get("sourcetype") or "httpevent"),
                     raw,
@@ -505,55 +576,130 @@ class _HecHandler(_Base):
                 )
             )
             n += 1
-        self._reply(self.app.store.add(rows, channel))
+        return _reply(self.app.store.add(rows, channel))
 
 
-class _ManagementHandler(_Base):
-    """The REST API of the management port."""
+def _indexed_fields_ok(fields: Any) -> bool:
+    """HEC's indexed fields: a mapping of names to a value or a flat list of values."""
+    if not isinstance(fields, dict):
+        return False
+    scalar = (str, int, float, bool)
+    return all(
+        isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(x, scalar) for x in v))
+        for v in fields.values()
+    )
 
-    def do_GET(self) -> None:
-        self._handle()
 
-    def do_POST(self) -> None:
-        self._handle()
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status, media_type="application/json; charset=UTF-8")
 
-    def do_DELETE(self) -> None:
-        self._handle()
 
-    # ---------------------------------------------------------------------------- plumbing
-    def _handle(self) -> None:
-        url = urlsplit(self.path)
-        self.params: dict[str, str] = {
-            k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()
-        }
-        self.json_mode = False
+def _reply(ack: int | None) -> Response:
+    reply: dict[str, Any] = {"text": "Success", "code": 0}
+    if ack is not None:
+        reply["ackId"] = ack
+    return _json(200, reply)
+
+
+# ================================================================================ REST API
+class _ManagementApp:
+    """The REST API of the management port (ASGI)."""
+
+    def __init__(self, app: Splunkd) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        call = _Call(self.app, Request(scope, receive))
+        response = await call.run()
+        if response is not None:
+            await response(scope, receive, send)
+
+
+class _Call:
+    """One request to the REST API."""
+
+    def __init__(self, app: Splunkd, request: Request) -> None:
+        self.app = app
+        self.request = request
+        self.command = request.method
+        self.client_address = (request.client.host if request.client else "?", 0)
+        self.params: dict[str, str] = dict(request.query_params)
+        self.json_mode = self.params.get("output_mode", "").lower() == "json"
+        self.raw_body = b""
+        self.body_read = False
+        self.response: Response | None = None
+
+    async def run(self) -> Response | None:
         try:
-            self.raw_body = self._body()
-            route = _route(url.path)
-            if route is None:
-                raise HttpError(404, "Not Found")
-            if route != "receivers/simple" and self.raw_body:
-                ctype = self.headers.get("Content-Type", "")
-                if "json" not in ctype:
-                    form = parse_qs(
-                        self.raw_body.decode("utf-8", "replace"), keep_blank_values=True
-                    )
-                    self.params.update({k: v[-1] for k, v in form.items()})
-            self.json_mode = self.params.get("output_mode", "").lower() == "json"
-            if route == "auth/login":
-                self._login()
-                return
-            if not self.app.authorized(self.headers.get("Authorization")):
-                raise HttpError(401, "call not properly authenticated", "WARN")
-            self._dispatch(route)
+            await self._handle()
         except HttpError as exc:
             self._error(exc.status, str(exc), exc.kind)
-        except SearchFailed as exc:
-            self._error(400, str(exc), "FATAL")
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        except BodyError as exc:
+            self._error(exc.status, str(exc))
+        except ClientGone:
+            log.warning("client %s disconnected before its request body was complete: nothing "
+                     "done", self.client_address[0])  # fmt: skip
+            return None
         except Exception as exc:  # a bug or a storage error: one message, the server lives
+            log.error("REST call failed: %s: %s", type(exc).__name__, exc)
             self._error(500, f"Internal error: {type(exc).__name__}: {exc}")
+        response = self.response or Response(b"", 204)
+        if not self.body_read:
+            _closing(response)
+        return response
+
+    async def _read_body(self, limit: int) -> None:
+        if (
+            self.command in ("GET", "HEAD", "DELETE")
+            and not self.request.headers.get("content-length")
+            and "chunked" not in self.request.headers.get("transfer-encoding", "").lower()
+        ):
+            self.body_read = True
+            return
+        self.raw_body = await read_body(
+            self.request.receive,
+            limit=limit,
+            timeout=self.app.config.body_timeout,
+            declared=_declared_length(self.request),
+        )
+        self.body_read = True
+
+    async def _handle(self) -> None:
+        route = _route(self.request.url.path)
+        if route is None:
+            raise HttpError(404, "Not Found")
+        client = self.client_address[0]
+        if route == "auth/login":
+            if self.app.failures.blocked(client):
+                raise HttpError(429, "Too many failed login attempts; try again later", "WARN")
+            await self._read_body(FORM_LIMIT)
+            self._form()
+            self._login()
+            return
+        if not self.app.authorized(self.request.headers.get("authorization")):
+            if self.app.failures.blocked(client):
+                raise HttpError(429, "Too many failed attempts; try again later", "WARN")
+            self.app.failures.failed(client)
+            raise HttpError(401, "call not properly authenticated", "WARN")
+        await self._read_body(
+            self.app.config.max_body if route == "receivers/simple" else FORM_LIMIT
+        )
+        if route != "receivers/simple":
+            self._form()
+        await self._dispatch(route)
+
+    def _form(self) -> None:
+        if not self.raw_body or "json" in self.request.headers.get("content-type", ""):
+            return
+        form = parse_qs(self.raw_body.decode("utf-8", "replace"), keep_blank_values=True)
+        self.params.update({k: v[-1] for k, v in form.items()})
+        self.json_mode = self.params.get("output_mode", "").lower() == "json"
+
+    def _send(self, status: int, body: str | bytes, content_type: str) -> None:
+        self.response = Response(body, status, media_type=content_type)
+        self.response.headers["X-Content-Type-Options"] = "nosniff"
 
     def _error(self, status: int, text: str, kind: str = "ERROR") -> None:
         if self.json_mode:
@@ -570,7 +716,7 @@ class _ManagementHandler(_Base):
             title = path.rstrip("/").rsplit("/", 1)[-1]
             self._send(status, formats.feed_xml(title, path, entries), "text/xml; charset=utf-8")
 
-    def _dispatch(self, route: str) -> None:
+    async def _dispatch(self, route: str) -> None:
         method = self.command
         parts = route.split("/")
         if route == "server/info" and method == "GET":
@@ -585,11 +731,13 @@ class _ManagementHandler(_Base):
             rest = parts[3:] if parts[1] == "v2" else parts[2:]
             if parts[1] == "v2" and (len(parts) < 3 or parts[2] != "jobs"):
                 raise HttpError(404, "Not Found")
-            self._jobs(rest)
+            await self._jobs(rest)
         elif route == "apps/local":
             self._apps()
         elif route.startswith("apps/local/") and len(parts) == 3:
             self._app(unquote(parts[2]))
+        elif route.startswith("authentication/httpauth-tokens/") and method == "DELETE":
+            self._revoke(unquote(parts[-1]))
         elif route == "authentication/current-context" and method == "GET":
             self._entries(
                 200,
@@ -605,12 +753,18 @@ class _ManagementHandler(_Base):
         else:
             raise HttpError(404, f"Not Found: {route}")
 
+    def _revoke(self, key: str) -> None:
+        if not self.app.sessions.revoke(key):
+            raise HttpError(404, f"In handler 'httpauth-tokens': Could not find object id={key}")
+        self._send(200, formats.messages_xml("INFO", "Session revoked."), "text/xml; charset=utf-8")
+
     # ---------------------------------------------------------------------------- endpoints
     def _login(self) -> None:
         if self.command != "POST":
             raise HttpError(405, "Method not allowed")
         key = self.app.login(self.params.get("username", ""), self.params.get("password", ""))
         if key is None:
+            self.app.failures.failed(self.client_address[0])
             raise HttpError(401, "Login failed", "WARN")
         if self.json_mode:
             self._send(200, json.dumps({"sessionKey": key}), "application/json")
@@ -729,30 +883,27 @@ class _ManagementHandler(_Base):
         )
 
     # ---------------------------------------------------------------------------- search
-    def _jobs(self, rest: list[str]) -> None:
+    async def _jobs(self, rest: list[str]) -> None:
         if not rest or rest == [""]:
             if self.command == "POST":
-                self._create_job()
+                await self._create_job()
             elif self.command == "GET":
-                with self.app.lock:
-                    jobs = list(self.app.jobs.values())
+                jobs = list(self.app.jobs.values())
                 entries = [(j.search, f"/services/search/jobs/{j.sid}", j.content()) for j in jobs]
                 self._entries(200, "/services/search/jobs", entries)
             else:
                 raise HttpError(405, "Method not allowed")
             return
         if rest[0] == "export":
-            self._export()
+            await self._export()
             return
         sid = unquote(rest[0])
-        with self.app.lock:
-            job = self.app.jobs.get(sid)
+        job = self.app.jobs.get(sid)
         if job is None:
             raise HttpError(404, f"Unknown sid: {sid}")
         tail = rest[1] if len(rest) > 1 else ""
         if tail == "" and self.command == "DELETE":
-            with self.app.lock:
-                self.app.jobs.pop(sid, None)
+            self.app.cancel_job(sid)
             self._send(
                 200,
                 formats.messages_xml("INFO", "Search job cancelled."),
@@ -784,8 +935,7 @@ class _ManagementHandler(_Base):
             ):
                 raise HttpError(400, f"Unknown action: {action}")
             if action == "cancel":
-                with self.app.lock:
-                    self.app.jobs.pop(sid, None)
+                self.app.cancel_job(sid)
             self._send(
                 200,
                 formats.messages_xml("INFO", f"Search job {action}ed."),
@@ -819,31 +969,25 @@ class _ManagementHandler(_Base):
             search = "search " + search
         return search
 
-    def _create_job(self) -> None:
+    async def _create_job(self) -> None:
         search = self._search_text()
         mode = self.params.get("exec_mode", "normal").lower()
         if mode not in ("normal", "blocking", "oneshot"):
             raise HttpError(400, f"Invalid exec_mode: {mode}")
         if mode == "oneshot":
-            outcome = run_search(
-                self.app.store,
-                search,
-                earliest=self.params.get("earliest_time"),
-                latest=self.params.get("latest_time"),
-            )
-            self._results(render_rows(outcome.rows), outcome.fields, outcome.messages)
+            outcome = await self.app.search_now(search, self.params)
+            self._results(outcome.rows, outcome.fields, outcome.messages)
             return
         job = self.app.new_job(search, self.params)
         if mode == "blocking":
-            self.app.run_job(job)
+            await self.app.run_job(job)
             if job.state == "FAILED":
-                with self.app.lock:
-                    self.app.jobs.pop(job.sid, None)
+                self.app.jobs.pop(job.sid, None)
                 raise HttpError(
                     400, job.messages[0][1] if job.messages else "Search failed", "FATAL"
                 )
         else:
-            threading.Thread(target=self.app.run_job, args=(job,), daemon=True).start()
+            job.task = asyncio.get_running_loop().create_task(self.app.run_job(job))
         if self.json_mode:
             self._send(201, json.dumps({"sid": job.sid}), "application/json")
         else:
@@ -883,15 +1027,10 @@ class _ManagementHandler(_Base):
         else:
             raise HttpError(400, f"Unsupported output_mode: {mode}")
 
-    def _export(self) -> None:
+    async def _export(self) -> None:
         search = self._search_text()
-        outcome = run_search(
-            self.app.store,
-            search,
-            earliest=self.params.get("earliest_time"),
-            latest=self.params.get("latest_time"),
-        )
-        rows = render_rows(outcome.rows)
+        outcome = await self.app.search_now(search, self.params)
+        rows = outcome.rows
         mode = self.params.get("output_mode", "xml").lower()
         if mode == "json":
             lines = [
@@ -931,6 +1070,12 @@ class _ManagementHandler(_Base):
         if not name:
             raise HttpError(400, "In handler 'localapps': Argument \"name\" is required")
         filename = self.params.get("filename", "").lower() in ("1", "true", "t", "yes")
+        if filename and not Path(name).is_file():
+            raise HttpError(
+                400,
+                f"Error during app install: failed to extract app from {name} to "
+                f"{self.app.config.data_dir}: No such file or directory",
+            )
         app_name = _app_name(name) if filename else name
         self.app.store.install_app(app_name, name)
         self._entries(

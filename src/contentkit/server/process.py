@@ -56,10 +56,12 @@ class ServerProcess:
         self.stop()
 
 
-def _read_line(stream: IO[str], deadline: float, proc: subprocess.Popen[str]) -> str:
+def _read_line(
+    stream: IO[str], deadline: float, proc: subprocess.Popen[str], log_path: Path
+) -> str:
     line = stream.readline()
     if not line and (proc.poll() is not None or time.monotonic() > deadline):
-        err = proc.stderr.read() if proc.stderr is not None else ""
+        err = log_path.read_text(errors="replace") if log_path.is_file() else ""
         raise ServeFailed(f"contentkit serve did not start: {err.strip()[-500:]}")
     return line.strip()
 
@@ -73,6 +75,7 @@ def start_server(
     port: int = 0,
     hec_port: int = 0,
     timeout: float = 20.0,
+    extra_args: tuple[str, ...] = (),
 ) -> ServerProcess:
     """Run `python -m contentkit serve` and wait until it prints its ports."""
     cmd = [
@@ -92,14 +95,19 @@ def start_server(
         password,
         "--hec-token",
         hec_token,
+        *extra_args,
     ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # the server's log goes to a file (a pipe nobody reads would stall the server once full)
+    log_path = data_dir.parent / f"{data_dir.name}.serve.log"
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True, env=env)
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
     ports: dict[str, int] = {}
     while len(ports) < 2:
-        line = _read_line(proc.stdout, deadline, proc)
+        line = _read_line(proc.stdout, deadline, proc, log_path)
         name, _, url = line.partition(": ")
         if name in ("splunkd", "hec"):
             ports[name] = int(url.rsplit(":", 1)[1])

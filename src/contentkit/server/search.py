@@ -164,8 +164,24 @@ def run_search(
     earliest: str | None = None,
     latest: str | None = None,
     now: float | None = None,
+    max_rows: int | None = None,
 ) -> SearchOutcome:
-    """Run one search; SearchFailed with a Splunk-style message if it cannot run."""
+    """Run one search; SearchFailed with a Splunk-style message if it cannot run. `max_rows`
+    bounds the rows any command of the search may produce."""
+    from contentkit.spl.limits import DEFAULT_MAX_ROWS, bounded
+
+    with bounded(max_rows=max_rows or DEFAULT_MAX_ROWS):
+        return _run_search(store, text, earliest=earliest, latest=latest, now=now)
+
+
+def _run_search(
+    store: EventStore,
+    text: str,
+    *,
+    earliest: str | None,
+    latest: str | None,
+    now: float | None,
+) -> SearchOutcome:
     now = time.time() if now is None else now
     query = text.strip()
     if not query:

@@ -90,10 +90,14 @@ class StoredEvent:
 class EventStore:
     """Thread-safe access to the database: one connection per thread, one writer at a time."""
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, *, create: bool = True) -> None:
+        """Open (and with `create`, set up) the store; `create=False` is for the search worker
+        processes, which read a store the server has set up already."""
         self.path = Path(data_dir) / "events.sqlite3"
         self._local = threading.local()
         self._write = threading.Lock()
+        if not create:
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._conn()

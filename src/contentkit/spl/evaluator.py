@@ -71,7 +71,12 @@ def compile_expr(expr: Expr, ctx: Context) -> Compiled:
             raise SplError(
                 f"function {expr.name}() takes {want} arguments, got {n}", expr.pos, ctx.text
             )
-        return spec.compile(expr, [compile_expr(a, ctx) for a in expr.args], ctx)
+        from .limits import format_too_wide, overflow_safe  # overflow gives null, as in Splunk
+
+        first = expr.args[0] if expr.args else None
+        if expr.name == "printf" and isinstance(first, String) and format_too_wide(first.value):
+            return lambda _e: None  # a width that would build a gigabyte string
+        return overflow_safe(spec.compile(expr, [compile_expr(a, ctx) for a in expr.args], ctx))
     raise SplError(f"cannot evaluate {type(expr).__name__}", getattr(expr, "pos", None), ctx.text)
 
 
@@ -87,6 +92,8 @@ def _neg(v: Any) -> Any:
 
 
 def _num_op(op: str) -> Callable[[Any, Any], Any]:
+    from .limits import finite
+
     def f(a: Any, b: Any) -> Any:
         if a is None or b is None:
             return None
@@ -95,19 +102,22 @@ def _num_op(op: str) -> Callable[[Any, Any], Any]:
             if op == "+" and isinstance(a, str) and isinstance(b, str):
                 return a + b
             return None
-        if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if op == "/":
+        try:
+            if op == "+":
+                return finite(x + y)
+            if op == "-":
+                return finite(x - y)
+            if op == "*":
+                return finite(x * y)
+            if op == "/":
+                if y == 0:
+                    return None
+                return finite(x / y)
             if y == 0:
                 return None
-            return x / y
-        if y == 0:
+            return finite(x % y)
+        except (OverflowError, ValueError):  # inf - inf, inf % 1: no number
             return None
-        return x % y
 
     return f
 

@@ -199,8 +199,11 @@ def execute(pipeline: Pipeline, ctx: Context) -> Iterator[Event]:
             first.pos,
             ctx.text,
         )
+    from .limits import guard  # the time and row limits of the search
+
+    stream = guard(stream)
     for cmd in rest:
-        stream = cmd.execute(stream, ctx)
+        stream = guard(cmd.execute(stream, ctx))
     return stream
 
 
@@ -294,6 +297,7 @@ def _partial_stats(
     the result fields so (see :func:`_rename_in_place`)."""
     from .commands.fields import FillnullCommand
     from .commands.stats import StatsCommand
+    from .limits import guard
 
     source = ctx.source
     if not isinstance(source, DatasetSource) or not isinstance(stats_cmd, StatsCommand):
@@ -311,7 +315,7 @@ def _partial_stats(
             events.sort(key=_time_key, reverse=True)  # this part's events in search order
         stream: Iterator[Event] = iter(events)
         for cmd in streaming:
-            stream = cmd.execute(stream, ctx)
+            stream = guard(cmd.execute(stream, ctx))
         if fill is None:
             return ("groups", stats_cmd.partial(stream, ctx, ordered))
         kept = list(stream)

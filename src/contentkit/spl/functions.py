@@ -286,7 +286,9 @@ def _substr(v: Any, start: Any, length: Any = None) -> Any:
 
 @lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pcre_to_python(pattern))
+    from .limits import compile_regex  # RE2 for the patterns that could backtrack
+
+    return compile_regex(pcre_to_python(pattern))
 
 
 _PCRE_HEX = re.compile(r"(?<!\\)((?:\\\\)*)\\x\{([0-9A-Fa-f]{1,8})\}")
@@ -511,7 +513,14 @@ def _log(v: Any, base: Any = 10) -> Any:
 @function("pow", 2)
 def _pow(a: Any, b: Any) -> Any:
     x, y = to_number(a), to_number(b)
-    return None if x is None or y is None else x**y
+    if x is None or y is None:
+        return None
+    try:
+        r = math.pow(x, y)  # in doubles, as Splunk: 2**1e9 overflows instead of filling memory
+    except (OverflowError, ValueError):
+        return None
+    exact = isinstance(x, int) and isinstance(y, int) and y >= 0 and abs(r) < 2**53
+    return int(r) if exact else r
 
 
 @function("round", 1, 2)

@@ -180,13 +180,16 @@ _NAMED = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
 
 
 def splunk_regex(pattern: str, where: str) -> re.Pattern[str]:
-    """Compile a PCRE pattern as Splunk writes it (``(?<name>...)`` groups)."""
+    """Compile a PCRE pattern as Splunk writes it (``(?<name>...)`` groups), with the engine's
+    guard against catastrophic backtracking (see ``spl.limits``): apps are input too."""
     from .functions import pcre_to_python
+    from .limits import compile_regex
 
     try:
-        return re.compile(pcre_to_python(pattern))
+        compiled: re.Pattern[str] = compile_regex(pcre_to_python(pattern))
     except re.error as exc:
         raise SplError(f"invalid regular expression in {where}: {exc}") from None
+    return compiled
 
 
 def clean_key(key: str) -> str:

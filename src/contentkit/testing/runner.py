@@ -83,9 +83,14 @@ class TargetError(Exception):
     """A target could not replay or search (unreachable, refused, timed out)."""
 
 
+SEARCH_TIMEOUT: float | None = 60.0  # wall-clock limit of one test's search (seconds)
+
+
 @dataclass
 class Engine:
     """What every test of a content repository shares: macros, lookups, datasets, schedule."""
+
+    timeout = SEARCH_TIMEOUT  # not a field: set on the instance (`test --timeout`)
 
     content: Content
     resolver: DatasetResolver
@@ -231,7 +236,15 @@ class Engine:
             return [
                 self._outcome(base, t, stage, Stage(UNSUPPORTED, stage.message)) for t in det.tests
             ]
-        return [self._run_test(det, test, pipeline, sched, base, text) for test in det.tests]
+        return [self._bounded_test(det, test, pipeline, sched, base, text) for test in det.tests]
+
+    def _bounded_test(self, *args: Any) -> TestOutcome:
+        """`_run_test` with the time and row limits of one search (a search past them fails
+        with SearchTimeout, an SplError: the test errors and the run goes on)."""
+        from contentkit.spl.limits import bounded
+
+        with bounded(timeout=self.timeout):
+            return self._run_test(*args)
 
     def _outcome(
         self, base: dict[str, Any], test: DetectionTest, unit: Stage, integration: Stage
