@@ -779,7 +779,8 @@ def import_app(app: Path, out: Path) -> ImportReport:
 def import_splunk_app(source: Path, output: Path) -> ImportReport:
     """Import the app folder or package `source` into the new repository `output`, then prove
     the import by building it (see verify.py). The repository appears only when complete."""
-    from contentkit.importers.archive import UnsafeArchive, is_archive, safe_extract
+    from contentkit.apps.model import AppUnavailable
+    from contentkit.apps.unpack import is_package_name, unpack_app
     from contentkit.importers.verify import verify_import
 
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
@@ -789,12 +790,11 @@ def import_splunk_app(source: Path, output: Path) -> ImportReport:
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".contentkit-import.", dir=output.parent) as tmp:
         work = Path(tmp)
-        if is_archive(source):
-            try:
-                safe_extract(source, work / "app")
-            except UnsafeArchive as exc:
-                raise AppImportError(str(exc)) from None
-            app = find_app_root(work / "app")
+        if source.is_file() and (is_package_name(source) or source.name.endswith(".tar")):
+            try:  # the unpacker of `contentkit.apps`: unsafe members refused, size bounded
+                app = find_app_root(unpack_app(source, work / "app", origin=str(source)))
+            except AppUnavailable as exc:
+                raise AppImportError(f"{source}: {exc.reason}") from None
         elif source.is_dir():
             app = find_app_root(source)
         else:
