@@ -349,3 +349,17 @@ def test_value_sources(expr: str, expected: Any) -> None:
     from contentkit.spl.parser import Parser
 
     assert value_sources(Parser(expr).parse_eval_expr()) == expected
+
+
+def test_app_regexes_are_guarded_against_backtracking() -> None:
+    from contentkit.spl.knowledge import splunk_regex
+
+    # two unbounded quantifiers: `re` on short values, the linear-time engine on long ones
+    rx = splunk_regex(r"(?<k>\w+)=(?<v>\w+)", "EXTRACT-x")
+    assert rx.search("a=b").group("v") == "b"  # type: ignore[union-attr]
+    long_value = "x" * 5000 + "=y"
+    assert rx.search(long_value).group("v") == "y"  # type: ignore[union-attr]
+    assert [m.group("k") for m in rx.finditer("a=1 b=2")] == ["a", "b"]
+    # nested quantifiers: never Python's backtracking engine, whatever the length
+    nested = splunk_regex(r"(?<a>(x+)+)y", "EXTRACT-y")
+    assert nested.search("x" * 40) is None

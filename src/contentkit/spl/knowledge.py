@@ -183,13 +183,38 @@ def splunk_regex(pattern: str, where: str) -> re.Pattern[str]:
     """Compile a PCRE pattern as Splunk writes it (``(?<name>...)`` groups), with the engine's
     guard against catastrophic backtracking (see ``spl.limits``): apps are input too."""
     from .functions import pcre_to_python
-    from .limits import compile_regex
+    from .limits import compile_regex, may_backtrack
 
+    python = pcre_to_python(pattern)
     try:
-        compiled: re.Pattern[str] = compile_regex(pcre_to_python(pattern))
+        compiled: re.Pattern[str] = compile_regex(python)
+        if may_backtrack(python) and not isinstance(compiled, re.Pattern):
+            # a linear-time engine costs far more per call than `re` on the short values
+            # extractions mostly see: `re` where the input is too short to blow up
+            return _ByLength(re.compile(python), compiled, python)
     except re.error as exc:
         raise SplError(f"invalid regular expression in {where}: {exc}") from None
     return compiled
+
+
+class _ByLength:
+    """A pattern run by Python's ``re`` on inputs short enough that backtracking stays cheap
+    (``n ** k`` under a million steps, ``k`` the unbounded quantifiers; exponential patterns
+    never), by the guarded engine on longer ones."""
+
+    def __init__(self, fast: re.Pattern[str], safe: Any, pattern: str) -> None:
+        from .limits import _nested, _unbounded_quantifiers
+
+        self.fast, self.safe = fast, safe
+        self.groupindex = fast.groupindex
+        k = max(2, _unbounded_quantifiers(pattern))
+        self.short = 0 if _nested(pattern) else int(10 ** (6 / k))
+
+    def search(self, text: str) -> Any:
+        return (self.fast if len(text) <= self.short else self.safe).search(text)
+
+    def finditer(self, text: str) -> Any:
+        return (self.fast if len(text) <= self.short else self.safe).finditer(text)
 
 
 def clean_key(key: str) -> str:
