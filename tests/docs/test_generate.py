@@ -211,3 +211,25 @@ def test_paragraphs_and_count_of() -> None:
     assert generate.count_of(1, "macro") == "1 macro"
     assert generate.count_of(0, "macro") == "0 macros"
     assert generate.count_of(2, "analytic story", "analytic stories") == "2 analytic stories"
+
+
+EXPECTED = Path(__file__).parent / "expected"
+
+
+def test_a_whole_page_in_both_formats(content, tmp_path: Path) -> None:
+    # the macro page, byte for byte: layout, whitespace, escaping and links
+    from contentkit import __version__
+
+    generate.build_docs(content, tmp_path / "site")
+    html = (tmp_path / "site/macros/kube_audit.html").read_text()
+    md = (tmp_path / "site/markdown/macros/kube_audit.md").read_text()
+    expected_html = (EXPECTED / "kube_audit.html").read_text().replace("@VERSION@", __version__)
+    assert html == expected_html
+    assert md == (EXPECTED / "kube_audit.md").read_text()
+
+
+def test_templates_refuse_undefined_names() -> None:
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError):
+        generate.environment().from_string("{{ missing }}").render()
