@@ -233,3 +233,37 @@ def test_templates_refuse_undefined_names() -> None:
 
     with pytest.raises(jinja2.UndefinedError):
         generate.environment().from_string("{{ missing }}").render()
+
+
+def test_list_pages_count_the_detections_of_each_object(content, tmp_path: Path) -> None:
+    generate.build_docs(content, tmp_path / "site")
+    md = tmp_path / "site" / "markdown"
+    assert (
+        (md / "stories/index.md")
+        .read_text()
+        .endswith(
+            "| [Kubernetes Security](../stories/kubernetes_security.md) | Cloud Security | 2 |\n"
+        )
+    )
+    assert (
+        (md / "data_sources/index.md")
+        .read_text()
+        .endswith(
+            "| [Kubernetes Audit](../data_sources/kubernetes_audit.md) | Kubernetes | `_json` "
+            "| `kubernetes` | 2 |\n"
+        )
+    )
+    assert (
+        (md / "macros/index.md")
+        .read_text()
+        .endswith('| [`kube_audit`](../macros/kube_audit.md) | `source="kubernetes"` | 2 |\n')
+    )
+
+
+def test_the_note_about_missing_test_results(content, tmp_path: Path) -> None:
+    note = "No test results were given to <code>contentkit docs</code>"
+    generate.build_docs(content, tmp_path / "without")
+    page = "detections/kubernetes_daemonset_deployed.html"
+    assert note in (tmp_path / "without" / page).read_text()
+    generate.build_docs(content, tmp_path / "with", results=parse_results(results_document()))
+    assert note not in (tmp_path / "with" / page).read_text()
