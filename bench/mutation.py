@@ -4,6 +4,7 @@
     .venv/bin/python bench/mutation.py                      # every module below, one at a time
     .venv/bin/python bench/mutation.py schedule judge       # only these (matched on the path)
     .venv/bin/python bench/mutation.py --children 1 --list  # fewer workers; list the survivors
+    .venv/bin/python bench/mutation.py --recheck schedule   # after adding tests: survivors only
 
 mutmut changes one operator, constant or call at a time in a copy of the code and runs the tests
 that reach the changed function; a mutant "survives" when they all still pass. Each module runs
@@ -99,12 +100,12 @@ def prepare(module: str, tests: tuple[str, ...], fresh: bool) -> Path:
     return folder
 
 
-def run(folder: Path, children: int) -> int:
+def run(folder: Path, children: int, names: list[str] | None = None) -> int:
     # Subprocesses the tests start (python -m contentkit) run the unmutated code: mutated code
     # outside mutmut's own process cannot find its configuration. Only in-process tests count.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     command = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run"]
-    command += ["--max-children", str(children)]
+    command += ["--max-children", str(children), *(names or [])]
     with (folder / "mutmut.log").open("w") as log:
         return subprocess.run(command, cwd=folder, env=env, stdout=log, stderr=log).returncode
 
@@ -148,7 +149,11 @@ def main() -> int:
     )
     parser.add_argument("modules", nargs="*", help="run only modules whose path contains this")
     parser.add_argument("--children", type=int, default=2, help="parallel mutant workers")
-    parser.add_argument("--keep", action="store_true", help="reuse the previous run's results")
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="keep the previous run and test only its survivors again (after adding tests)",
+    )
     parser.add_argument("--list", action="store_true", help="print the surviving mutants' diffs")
     parser.add_argument("--report-only", action="store_true", help="do not run, only report")
     args = parser.parse_args()
@@ -164,9 +169,16 @@ def main() -> int:
         if args.report_only:
             folder = WORK / module.replace("/", "_").removesuffix(".py")
         else:
-            folder = prepare(module, tests, fresh=not args.keep)
+            folder = prepare(module, tests, fresh=not args.recheck)
+            again = None
+            if args.recheck and (folder / "survivors.txt").is_file():
+                again = (folder / "survivors.txt").read_text().split()
+                if not again:
+                    print(f"{module}: no survivors to recheck", file=sys.stderr)
             print(f"mutating {module} (tests: {' '.join(tests)}) ...", file=sys.stderr, flush=True)
-            if run(folder, args.children) != 0:
+            if again == []:
+                pass
+            elif run(folder, args.children, again) != 0:
                 print(f"  mutmut failed: see {folder / 'mutmut.log'}", file=sys.stderr)
         found = results(folder)
         counts = Counter(
