@@ -398,6 +398,7 @@ def test_more_edges_of_the_reader_and_writer() -> None:
     assert conf.header == [] and conf["a"].comments == ["# about a"]
     # a CR is the only thing taken off a CRLF line
     assert read_conf("[a]\r\nk = BOX\x0c\r\n", strict=False)["a"]["k"] == "BOX\x0c"
+    assert read_conf("[a]\r\nk = BOX\r\n", strict=False)["a"]["k"] == "BOX"
     # a form feed before '#' or '[' makes neither a comment nor a stanza
     with pytest.raises(ConfError, match="not a stanza, key = value or comment"):
         read_conf("[a]\n\x0c# note\n")
