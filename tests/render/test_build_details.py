@@ -115,3 +115,34 @@ def test_build_without_a_config_or_a_writable_output(pack: Path, tmp_path: Path)
     with pytest.raises(BuildError) as caught:
         build(content, blocker / "out")
     assert str(caught.value) == f"cannot write to {blocker / 'out'}: Not a directory"
+
+
+def test_app_template_files_win_and_data_sources_sort_by_name(pack: Path, tmp_path: Path) -> None:
+    template = pack / "app_template"
+    (template / "default/data/ui/nav").mkdir(parents=True)
+    (template / "default/data/ui/nav/default.xml").write_text("<nav>template</nav>\n")
+    (template / "README.md").write_text("template readme\n")
+    (template / "static").mkdir()
+    (template / "static/appIcon.png").write_bytes(b"\x89PNG")
+    source = (pack / DATA_SOURCE).read_text()
+    (pack / "data_sources/zzz_named_first.yml").write_text(  # file order is not name order
+        source.replace("name: Kubernetes Audit", "name: AAA Source").replace(
+            "9b1f4e2c-7a3d-4f5e-8c6b-1d2e3f4a5b6c", "9b1f4e2c-7a3d-4f5e-8c6b-1d2e3f4a5b6d"
+        )
+        + "separator: EventCode\n"
+    )
+    messages: list[str] = []
+    result = build(_content(pack), tmp_path / "out", source_date_epoch=0, progress=messages.append)
+    assert messages == ["copying app_template/", "rendering 11 conf files", "packaging"]
+    app = result.app_dir
+    assert (app / "README.md").read_text() == "template readme\n"
+    assert (app / "default/data/ui/nav/default.xml").read_text() == "<nav>template</nav>\n"
+    assert (app / "static/appIcon.png").read_bytes() == b"\x89PNG"
+    description = (
+        '"The Kubernetes API server audit log, one audit.k8s.io/v1 Event object per line."'
+    )
+    assert (app / "lookups/data_sources_19700101.csv").read_text().splitlines()[1:] == [
+        f"AAA Source,9b1f4e2c-7a3d-4f5e-8c6b-1d2e3f4a5b6d,,kubernetes,_json,EventCode,,{description}",
+        f"Kubernetes Audit,9b1f4e2c-7a3d-4f5e-8c6b-1d2e3f4a5b6c,,kubernetes,_json,,,{description}",
+    ]
+    assert (app / "app.manifest").read_text().startswith('{\n  "schemaVersion": "1.0.0",\n')
