@@ -95,3 +95,83 @@ def test_worker_processes_give_the_same_report(pack: Path, monkeypatch: pytest.M
     assert parallel.content.counts() == serial.content.counts()
     assert parallel.files_read == serial.files_read == 10
     assert [s.name for s in parallel.content.stories] == ["Kubernetes Security"]
+
+
+def test_file_level_problems_in_one_run(pack: Path) -> None:
+    path = pack / DET
+    path.write_text(
+        path.read_text().replace(
+            "  - field: src_ip\n    type: ip_address",
+            "  - field: src_address\n    type: ip_address",
+        )
+    )
+    (pack / "removed").mkdir()
+    (pack / "removed/deprecation_mapping.YML").write_text("- just a list\n")
+    os.symlink(pack / "nowhere.yml", pack / "detections/cloud/dangling.yml")
+    (pack / "detections/cloud/bad_yaml.yml").write_text("name: x\n  bad: [\n")
+    report = validate(pack)
+    assert [
+        (p.file, p.line, p.column, p.field, p.message, p.severity) for p in report.problems
+    ] == [
+        (
+            "detections/cloud/bad_yaml.yml",
+            2,
+            6,
+            "",
+            "invalid YAML: mapping values are not allowed in this context",
+            "error",
+        ),
+        (
+            "detections/cloud/dangling.yml",
+            0,
+            0,
+            "",
+            "cannot read file: No such file or directory",
+            "error",
+        ),
+        (
+            DET,
+            50,
+            12,
+            "rba.threat_objects[0].field",
+            # the search's fields are found through its macros
+            "field 'src_address' is not among the search's output fields (count, kind, "
+            "objectRef.name, objectRef.namespace, objectRef.resource, requestObject.kind, "
+            "responseStatus.code, src_ip, … 5 more)",
+            "warning",
+        ),
+        ("removed/deprecation_mapping.YML", 1, 1, "", "expected a mapping", "error"),
+    ]
+
+
+BASELINE = """\
+name: Baseline of DaemonSet creators
+id: fc0edd96-ff2b-48b0-9f1f-63da3782fd64
+version: 1
+date: '2026-11-27'
+author: contentkit developers
+type: Baseline
+status: production
+description: Who creates DaemonSets.
+search: '`kube_audit` verb=create "unclosed | stats count by user'
+how_to_implement: Collect the audit log.
+known_false_positives: none
+references: []
+tags:
+  analytic_story:
+  - Kubernetes Security
+  detections:
+  - Kubernetes DaemonSet Deployed
+  product:
+  - Splunk Enterprise
+  security_domain: network
+"""
+
+
+def test_baseline_searches_are_checked_too(pack: Path) -> None:
+    (pack / "baselines").mkdir()
+    (pack / "baselines/daemonset_creators.yml").write_text(BASELINE)
+    report = validate(pack)
+    quotes = [p for p in report.errors if p.file == "baselines/daemonset_creators.yml"]
+    assert [(p.line, p.field) for p in quotes] == [(9, "search")]
+    assert quotes[0].message == 'this quote (") is never closed (at character 26 of the search)'
