@@ -175,3 +175,4 @@ def test_subsearches_inside_not_and_and() -> None:
     sub = '[| makeresults | eval user="bob" | fields user]'
     assert matches(f"NOT {sub}", events) == ["2"]
     assert matches(f"_raw=* {sub}", events) == ["1"]
+    assert matches(f"_raw=b OR {sub}", events) == ["1", "2"]
