@@ -48,7 +48,11 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/content/test_validate_paths.py",
     ),
     "spl/matching.py": ("tests/spl/test_matching.py", "tests/spl/test_search_semantics.py"),
-    "spl/commands/stats.py": ("tests/spl/test_stats.py", "tests/spl/test_commands.py"),
+    "spl/commands/stats.py": (
+        "tests/spl/test_stats.py",
+        "tests/spl/test_commands.py",
+        "tests/spl/test_stats_family.py",
+    ),
 }
 # what the tests read besides src/ and tests/: this repository's own content pack
 PACK = (

@@ -1,0 +1,161 @@
+"""top / rare, streamstats, eventstats and the picking aggregations, on a five-event timeline,
+with the results Splunk documents; and how these commands print back as SPL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contentkit import spl
+
+EVENTS = [
+    {"_raw": "1", "_time": 100, "user": "bob", "host": "a", "n": "5"},
+    {"_raw": "2", "_time": 50, "user": "alice", "host": "a", "n": "7"},
+    {"_raw": "3", "_time": 300, "user": "bob", "host": "b", "n": "1"},
+    {"_raw": "4", "_time": 200, "user": "carol", "host": "b", "n": "x"},
+    {"_raw": "5", "_time": 250, "user": "bob", "host": "a"},
+]
+
+
+def run(pipeline: str) -> list[dict[str, Any]]:
+    return spl.run(f"search * | {pipeline}", [dict(e) for e in EVENTS])
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "expected"),
+    [
+        (
+            "top user",
+            [
+                {"user": "bob", "count": 3, "percent": 60.0},
+                {"user": "alice", "count": 1, "percent": 20.0},
+                {"user": "carol", "count": 1, "percent": 20.0},
+            ],
+        ),
+        ("top limit=1 user", [{"user": "bob", "count": 3, "percent": 60.0}]),
+        (
+            "rare user",
+            [
+                {"user": "alice", "count": 1, "percent": 20.0},
+                {"user": "carol", "count": 1, "percent": 20.0},
+                {"user": "bob", "count": 3, "percent": 60.0},
+            ],
+        ),
+        (
+            "top user countfield=c percentfield=p limit=2",
+            [{"user": "bob", "c": 3, "p": 60.0}, {"user": "alice", "c": 1, "p": 20.0}],
+        ),
+        ("top user showcount=f showperc=false limit=1", [{"user": "bob"}]),
+        ("top user showcount=0 limit=1", [{"user": "bob", "percent": 60.0}]),
+        (
+            "top user by host",
+            [
+                {"host": "a", "user": "bob", "count": 2, "percent": 66.666667},
+                {"host": "a", "user": "alice", "count": 1, "percent": 33.333333},
+                {"host": "b", "user": "bob", "count": 1, "percent": 50.0},
+                {"host": "b", "user": "carol", "count": 1, "percent": 50.0},
+            ],
+        ),
+        (
+            "rare limit=2 user host",
+            [
+                {"user": "alice", "host": "a", "count": 1, "percent": 20.0},
+                {"user": "bob", "host": "b", "count": 1, "percent": 20.0},
+            ],
+        ),
+        # events without the field are not counted, not even in the percentages
+        ("top n limit=1", [{"n": "1", "count": 1, "percent": 25.0}]),
+        (
+            "top limit=0 host",
+            [
+                {"host": "a", "count": 3, "percent": 60.0},
+                {"host": "b", "count": 2, "percent": 40.0},
+            ],
+        ),
+    ],
+)
+def test_top_and_rare(pipeline: str, expected: list[dict[str, Any]]) -> None:
+    assert run(pipeline) == expected
+
+
+def test_top_needs_a_field() -> None:
+    with pytest.raises(spl.SplError, match="top needs at least one field"):
+        spl.parse("search * | top limit=3")
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "expected"),
+    [
+        (
+            "streamstats count as c by user | table user c",
+            [
+                {"user": "bob", "c": 1},
+                {"user": "alice", "c": 1},
+                {"user": "bob", "c": 2},
+                {"user": "carol", "c": 1},
+                {"user": "bob", "c": 3},
+            ],
+        ),
+        ("streamstats current=f count as c | table c", [{"c": i} for i in range(5)]),
+        (
+            "streamstats window=2 sum(n) as s | table s",
+            [{"s": 5}, {"s": 12}, {"s": 8}, {"s": 1}, {}],
+        ),
+        (
+            "streamstats window=2 current=f sum(n) as s | table s",
+            [{}, {"s": 5}, {"s": 12}, {"s": 8}, {"s": 1}],
+        ),
+        (
+            "streamstats window=1 max(n) as m by host | table host m",
+            # max of a non-number is the value itself; no value, no field
+            [
+                {"host": "a", "m": 5},
+                {"host": "a", "m": 7},
+                {"host": "b", "m": 1},
+                {"host": "b", "m": "x"},
+                {"host": "a"},
+            ],
+        ),
+        (
+            "eventstats count as c by host | table host c",
+            [{"host": h, "c": 3 if h == "a" else 2} for h in ("a", "a", "b", "b", "a")],
+        ),
+        ("eventstats max(n) as m | table m", [{"m": 7}] * 5),
+    ],
+)
+def test_streamstats_and_eventstats(pipeline: str, expected: list[dict[str, Any]]) -> None:
+    assert run(pipeline) == expected
+
+
+def test_picking_and_collecting_aggregations() -> None:
+    assert run(
+        "stats earliest(user) as e latest(user) as l first(user) as f last(user) as la "
+        "earliest_time(user) as et latest_time(user) as lt"
+    ) == [{"e": "alice", "l": "bob", "f": "bob", "la": "bob", "et": 50.0, "lt": 300.0}]
+    assert run("stats values(n) as v list(n) as li min(n) as mn max(n) as mx") == [
+        {"v": ["1", "5", "7", "x"], "li": ["5", "7", "1", "x"], "mn": 1, "mx": 7}
+    ]
+    assert run("stats median(n) as md count(n) as c") == [{"md": 5.0, "c": 4}]
+    # a tie on _time: latest keeps the later event, earliest the first
+    tied = [{"_raw": "1", "_time": 5, "u": "x"}, {"_raw": "2", "_time": 5, "u": "y"}]
+    assert spl.run("search * | stats earliest(u) as e latest(u) as l", tied) == [
+        {"e": "x", "l": "y"}
+    ]
+    untimed = [{"_raw": "1", "u": "x"}, {"_raw": "2", "u": "y"}]
+    assert spl.run("search * | stats earliest(u) as e latest(u) as l", untimed) == [
+        {"e": "x", "l": "y"}
+    ]
+
+
+def test_these_commands_print_back_as_spl() -> None:
+    text = (
+        "search * | stats count(x) as c dc(y) perc95(z) by a b | top limit=3 user by host "
+        "| rare user | streamstats window=2 current=f sum(n) as s by u | eventstats avg(n)"
+    )
+    printed = spl.parse(text).to_spl()
+    assert printed == (
+        "* | stats count(x) AS c dc(y) perc95(z) BY a, b | top limit=3 user BY host | rare user "
+        "| streamstats window=2 current=f sum(n) AS s BY u | eventstats avg(n)"
+    )
+    assert spl.parse(f"search {printed}") == spl.parse(text)
