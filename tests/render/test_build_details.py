@@ -220,3 +220,23 @@ def test_build_date_from_the_environment_and_the_work_folder(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     result = build(content, tmp_path / "c")
     assert (result.app_dir / "lookups/data_sources_20261127.csv").is_file()
+
+
+def test_package_date_and_app_template_symlinks(
+    pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import tarfile
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    template = pack / "app_template"
+    (template / "static").mkdir(parents=True)
+    (pack / "icon.png").write_bytes(b"\x89PNG icon")
+    os.symlink(pack / "icon.png", template / "static/appIcon.png")
+    result = build(_content(pack), tmp_path / "out", source_date_epoch=86400)
+    copied = result.app_dir / "static/appIcon.png"
+    assert (
+        not copied.is_symlink() and copied.read_bytes() == b"\x89PNG icon"
+    )  # the file, not a link
+    with tarfile.open(result.package) as tar:
+        assert {m.mtime for m in tar.getmembers()} == {86400}
