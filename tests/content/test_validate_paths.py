@@ -175,3 +175,24 @@ def test_baseline_searches_are_checked_too(pack: Path) -> None:
     quotes = [p for p in report.errors if p.file == "baselines/daemonset_creators.yml"]
     assert [(p.line, p.field) for p in quotes] == [(9, "search")]
     assert quotes[0].message == 'this quote (") is never closed (at character 26 of the search)'
+
+
+def test_output_fields_seen_through_macros_with_arguments(pack: Path) -> None:
+    (pack / "macros/k8s_fields.yml").write_text(
+        "name: k8s_fields\narguments:\n- first\n- second\n"
+        "definition: table $first$ $second$\ndescription: Keep two fields.\n"
+    )
+    path = pack / DET
+    text = path.read_text().replace(
+        "| `kubernetes_daemonset_deployed_filter`'",
+        "| `k8s_fields(user, count)` | `kubernetes_daemonset_deployed_filter`'",
+    )
+    path.write_text(text)
+    report = validate(pack)
+    assert report.errors == []  # the two-argument macro is found by name and arity
+    assert [(p.field, p.message) for p in report.warnings] == [
+        (
+            "rba.threat_objects[0].field",
+            "field 'src_ip' is not among the search's output fields (count, user)",
+        )
+    ]
