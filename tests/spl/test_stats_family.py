@@ -159,3 +159,69 @@ def test_these_commands_print_back_as_spl() -> None:
         "| streamstats window=2 current=f sum(n) AS s BY u | eventstats avg(n)"
     )
     assert spl.parse(f"search {printed}") == spl.parse(text)
+
+
+def test_numeric_aggregations_on_a_known_sample() -> None:
+    # 2 4 4 4 5 5 7 9: mean 5, population variance 4, sample variance 32/7; "abc" is no number
+    events = [{"_raw": str(i), "n": str(v)} for i, v in enumerate([2, 4, 4, 4, 5, 5, 7, 9])]
+    events.append({"_raw": "x", "n": "abc"})
+    assert spl.run(
+        "search * | stats stdev(n) as sd stdevp(n) as sdp var(n) as v varp(n) as vp range(n) as r "
+        "mode(n) as mo sum(n) as s avg(n) as a mean(n) as m min(n) as mn max(n) as mx "
+        "count(n) as c dc(n) as d estdc(n) as e median(n) as md",
+        events,
+    ) == [
+        {
+            "sd": pytest.approx(2.138089935299395),
+            "sdp": 2.0,
+            "v": pytest.approx(32 / 7),
+            "vp": 4.0,
+            "r": 7,
+            "mo": 4,
+            "s": 40,
+            "a": 5.0,
+            "m": 5.0,
+            "mn": 2,
+            "mx": 9,
+            "c": 9,
+            "d": 6,
+            "e": 6,
+            "md": 4.5,
+        }
+    ]
+    # one value: no sample deviation, a population deviation of 0
+    one = [{"_raw": "1", "n": "3"}]
+    assert spl.run(
+        "search * | stats stdev(n) as sd stdevp(n) as sdp var(n) as v varp(n) as vp range(n) as r",
+        one,
+    ) == [{"sdp": 0.0, "vp": 0.0, "r": 0}]
+    assert spl.run("search * | stats p50(n) as a exactperc50(n) as b", events[:3]) == [
+        {"a": 4.0, "b": 4.0}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "message"),
+    [
+        ("stats bogus(n)", "unknown stats function 'bogus'"),
+        ('stats "count"', "expected an aggregation function in stats, found 'count'"),
+        ("stats count(", "expected a field name in count(...)"),
+        ("stats values()", "expected a field name in values(...)"),
+        ("stats count(n", "unbalanced parentheses: missing ')' after count("),
+    ],
+)
+def test_stats_parse_errors(pipeline: str, message: str) -> None:
+    with pytest.raises(spl.SplError) as caught:
+        spl.parse(f"search * | {pipeline}")
+    assert caught.value.message == message
+
+
+def test_aggregation_names_print_back() -> None:
+    text = (
+        "search * | stats p50(n) exactperc99(n) upperperc95(n) perc5.5(n) as q C(x) DC(y) "
+        "count(eval(n>1)) as big sparkline(count(n), 1h) as s by z"
+    )
+    assert spl.parse(text).to_spl() == (
+        "* | stats p50(n) exactperc99(n) upperperc95(n) perc5.5(n) AS q c(x) dc(y) "
+        "count(eval((n > 1))) AS big sparkline(count(n), 1h) AS s BY z"
+    )
