@@ -144,6 +144,12 @@ def test_file_level_problems_in_one_run(pack: Path) -> None:
     ]
 
 
+REMOVED = """\
+name: Kubernetes Pod Deleted
+id: 7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f
+status: removed
+"""
+
 BASELINE = """\
 name: Baseline of DaemonSet creators
 id: fc0edd96-ff2b-48b0-9f1f-63da3782fd64
@@ -196,3 +202,47 @@ def test_output_fields_seen_through_macros_with_arguments(pack: Path) -> None:
             "field 'src_ip' is not among the search's output fields (count, user)",
         )
     ]
+
+
+def test_settings_file_problems_and_the_config_kept(pack: Path) -> None:
+    settings = pack / "contentctl.yml"
+    text = settings.read_text()
+    settings.write_text(
+        text.replace("mitre_enrichment: lookups/mitre_enrichment.csv", "mitre_enrichment: none.csv")
+    )
+    report = validate(pack)
+    assert [(p.file, p.line, p.column, p.field, p.message) for p in report.problems] == [
+        (
+            "contentctl.yml",
+            16,
+            19,
+            "mitre_enrichment",
+            "ATT&CK enrichment file 'none.csv' does not exist",
+        )
+    ]
+    assert report.content.config is not None  # valid against its schema: kept
+    settings.write_text(text.replace("appid: DA-ESS-contentkit", "appid: 'bad app id!'"))
+    report = validate(pack)
+    assert [(p.file, p.line, p.column, p.field, p.message) for p in report.problems] == [
+        ("contentctl.yml", 6, 10, "app.appid", "'bad app id!' has the wrong format")
+    ]
+    assert report.content.config is None  # invalid: never reaches the build
+
+
+def test_unknown_key_is_located_at_the_key_and_removed_objects_are_counted(pack: Path) -> None:
+    path = pack / DET
+    path.write_text(path.read_text().replace("known_false_positives:", "known_false_positive:"))
+    removed = pack / "removed/detections"
+    removed.mkdir(parents=True)
+    (removed / "old_detection.yml").write_text(REMOVED)
+    report = validate(pack)
+    assert [(p.file, p.line, p.column, p.field, p.message) for p in report.problems] == [
+        (
+            DET,
+            35,
+            1,
+            "known_false_positive",
+            "unknown field 'known_false_positive' (did you mean 'known_false_positives'?)",
+        )
+    ]
+    assert report.content.counts()["removed"] == 1
