@@ -10,7 +10,9 @@ mutmut changes one operator, constant or call at a time in a copy of the code an
 that reach the changed function; a mutant "survives" when they all still pass. Each module runs
 in its own folder under bench/.work/mutation/ with only its own test files selected (so a run
 takes minutes, not hours), at the lowest CPU priority. The score is killed / (mutants - mutants
-listed as equivalent in bench/mutation_equivalent.txt); "no tests" mutants count as survivors.
+listed as equivalent in bench/mutation_equivalent.txt); "no tests" and "unchecked" mutants count
+as survivors. Changing a module's test selection makes mutmut forget its verdicts: run that module
+again in full, not with --recheck.
 Not part of CI: a full run takes tens of minutes on two cores.
 
 Mutants run in-process under pytest: tests that start `python -m contentkit` in a subprocess
@@ -202,20 +204,23 @@ def main() -> int:
                 print(show(folder, name))
     print(
         f"{'module':28} {'mutants':>8} {'killed':>7} {'survived':>9} {'no tests':>9} "
-        f"{'equiv.':>7} {'score':>7}"
+        f"{'unchecked':>9} {'equiv.':>7} {'score':>7}"
     )
     for module, scored, killed, counts, score in rows:
         print(
             f"{module:28} {scored:8d} {killed:7d} {counts['survived']:9d} "
-            f"{counts['no tests']:9d} {counts['equivalent']:7d} {score:6.1f}%"
+            f"{counts['no tests']:9d} {counts['not checked']:9d} {counts['equivalent']:7d} "
+            f"{score:6.1f}%"
         )
     scored = sum(r[1] for r in rows)
     killed = sum(r[2] for r in rows)
     if scored:
         print(
             f"{'all':28} {scored:8d} {killed:7d} {totals['survived']:9d} "
-            f"{totals['no tests']:9d} {totals['equivalent']:7d} {100.0 * killed / scored:6.1f}%"
+            f"{totals['no tests']:9d} {totals['not checked']:9d} {totals['equivalent']:7d} "
+            f"{100.0 * killed / scored:6.1f}%"
         )
+    print("mutants: all but the equivalent ones; score: killed (or timed out) / mutants")
     return 0
 
 
