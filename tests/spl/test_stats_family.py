@@ -225,3 +225,59 @@ def test_aggregation_names_print_back() -> None:
         "* | stats p50(n) exactperc99(n) upperperc95(n) perc5.5(n) AS q c(x) dc(y) "
         "count(eval((n > 1))) AS big sparkline(count(n), 1h) AS s BY z"
     )
+
+
+def _stats(text: str) -> Any:
+    return spl.parse(f"search * | {text}").commands[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stats count by user",
+        "stats count dc(host) values(n) as v by user host",
+        "stats count values(user) as users",
+        "stats c distinct_count(user) estdc(host) by n",
+        "stats count by missing",
+    ],
+)
+@pytest.mark.parametrize("cut", [1, 2, 4])
+def test_partial_aggregation_merges_to_the_plain_result(text: str, cut: int) -> None:
+    from contentkit.spl.executor import Context
+
+    command = _stats(text)
+    assert command.mergeable()
+    events = [dict(e) for e in EVENTS]
+    plain = list(command.execute(iter([dict(e) for e in events]), Context(text=text)))
+    # parts in event order; each part newest first, as the scanning processes produce them
+    parts = [events[:cut], events[cut:]]
+    ctx = Context(text=text)
+    partials = [command.partial(iter(part), ctx, order=False) for part in parts]
+    assert list(command.merge(partials, ctx)) == plain
+
+
+def test_merge_renames_and_fills_an_empty_result() -> None:
+    from contentkit.spl.executor import Context
+
+    command = _stats("stats count values(user) as v by host")
+    ctx = Context(text="")
+    parts = [command.partial(iter([dict(e) for e in EVENTS[:2]]), ctx, order=False)]
+    assert list(command.merge(parts, ctx, rename={"host": "h", "v": "users"})) == [
+        {"h": "a", "count": 2, "users": ["alice", "bob"]}
+    ]
+    empty = _stats("stats count dc(user)")
+    assert list(empty.merge([[]], ctx)) == [{"count": 0, "dc(user)": 0}]
+    assert not _stats("stats avg(n)").mergeable()
+    assert not _stats("stats count(eval(n>1))").mergeable()
+
+
+def test_layouts_list_the_possible_field_orders() -> None:
+    assert _stats("stats count dc(x) as d by u").layouts() == [
+        ("u",),
+        ("u", "count"),
+        ("u", "d"),
+        ("u", "count", "d"),
+    ]
+    assert _stats("stats count as u by u").layouts() is None  # a name repeats
+    many = "stats " + " ".join(f"count(f{i})" for i in range(7))
+    assert _stats(many).layouts() is None  # too many
