@@ -235,6 +235,11 @@ def test_unknown_key_is_located_at_the_key_and_removed_objects_are_counted(pack:
     removed = pack / "removed/detections"
     removed.mkdir(parents=True)
     (removed / "old_detection.yml").write_text(REMOVED)
+    # a removed object may keep the id of the live one that replaced it
+    (removed / "older_detection.yml").write_text(
+        "name: Kubernetes DaemonSet Deployed Old\nid: 6f0b8c52-3e1d-4a7b-9f26-c4d8e1a5b370\n"
+        "status: removed\n"
+    )
     report = validate(pack)
     assert [(p.file, p.line, p.column, p.field, p.message) for p in report.problems] == [
         (
@@ -245,4 +250,4 @@ def test_unknown_key_is_located_at_the_key_and_removed_objects_are_counted(pack:
             "unknown field 'known_false_positive' (did you mean 'known_false_positives'?)",
         )
     ]
-    assert report.content.counts()["removed"] == 1
+    assert report.content.counts()["removed"] == 2
