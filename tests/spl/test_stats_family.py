@@ -216,6 +216,31 @@ def test_stats_parse_errors(pipeline: str, message: str) -> None:
     assert caught.value.message == message
 
 
+@pytest.mark.parametrize(
+    ("pipeline", "located"),
+    [
+        ("stats bogus(n)", "unknown stats function 'bogus' (at position 17)"),
+        (
+            'stats "count"',
+            "expected an aggregation function in stats, found 'count' (at position 17)",
+        ),
+        ("stats count(", "expected a field name in count(...) (at position 23)"),
+        ("stats count(n", "unbalanced parentheses: missing ')' after count( (at position 22)"),
+        ("stats count as", "expected a name after AS, found end of search (at position 25)"),
+    ],
+)
+def test_stats_parse_errors_point_at_the_problem(pipeline: str, located: str) -> None:
+    with pytest.raises(spl.SplError) as caught:
+        spl.parse(f"search * | {pipeline}")
+    assert str(caught.value) == located
+
+
+def test_aggregation_lists_and_aliases() -> None:
+    assert spl.parse("search * | stats count, dc(x) as d").to_spl() == "* | stats count dc(x) AS d"
+    assert spl.parse("search * | stats count as c(x)").to_spl() == '* | stats count AS "c(x)"'
+    assert spl.run("search * | stats count as c(x)", [{"_raw": "a"}]) == [{"c(x)": 1}]
+
+
 def test_aggregation_names_print_back() -> None:
     text = (
         "search * | stats p50(n) exactperc99(n) upperperc95(n) perc5.5(n) as q C(x) DC(y) "
