@@ -306,3 +306,30 @@ def test_layouts_list_the_possible_field_orders() -> None:
     assert _stats("stats count as u by u").layouts() is None  # a name repeats
     many = "stats " + " ".join(f"count(f{i})" for i in range(7))
     assert _stats(many).layouts() is None  # too many
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "inputs"),
+    [
+        (
+            "top user by host countfield=c percentfield=p",
+            ["host", "user", "c", "p"],
+            {"host", "user"},
+        ),
+        ("rare user", ["user", "count", "percent"], {"user"}),
+        ("stats count dc(x) as d by u", ["u", "count", "d"], {"x", "u"}),
+    ],
+)
+def test_fields_these_commands_make_and_need(
+    text: str, fields: list[str], inputs: set[str]
+) -> None:
+    command = _stats(text)
+    assert command.output_fields(None) == fields
+    assert command.output_fields(["a", "b"]) == fields  # they replace the fields they get
+    assert command.input_fields(None) == inputs
+
+
+def test_streamstats_and_eventstats_add_to_the_fields_they_get() -> None:
+    assert _stats("streamstats count as n by a").output_fields(["a", "b"]) == ["a", "b", "n"]
+    assert _stats("eventstats max(b) as m").output_fields(["a", "b"]) == ["a", "b", "m"]
+    assert _stats("eventstats max(b) as m").output_fields(None) is None
