@@ -333,3 +333,18 @@ def test_streamstats_and_eventstats_add_to_the_fields_they_get() -> None:
     assert _stats("streamstats count as n by a").output_fields(["a", "b"]) == ["a", "b", "n"]
     assert _stats("eventstats max(b) as m").output_fields(["a", "b"]) == ["a", "b", "m"]
     assert _stats("eventstats max(b) as m").output_fields(None) is None
+
+
+def test_run_time_errors_and_counting_a_field() -> None:
+    events = [{"_raw": "1", "n": "5"}, {"_raw": "2", "n": "x"}, {"_raw": "3"}]
+    for text, located in (
+        ("stats sparkline(count(n), 1h)", "unsupported aggregation sparkline() (at position 17)"),
+        ("stats sum", "sum() needs a field (at position 17)"),
+    ):
+        with pytest.raises(spl.SplError) as caught:
+            spl.run(f"search * | {text}", [dict(e) for e in events])
+        assert str(caught.value) == located
+    # count(field) and its alias c count the events that have the field
+    assert spl.run("search * | stats c(n) as x count(n) as y count", events) == [
+        {"x": 2, "y": 2, "count": 3}
+    ]
