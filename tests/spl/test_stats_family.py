@@ -348,3 +348,15 @@ def test_run_time_errors_and_counting_a_field() -> None:
     assert spl.run("search * | stats c(n) as x count(n) as y count", events) == [
         {"x": 2, "y": 2, "count": 3}
     ]
+
+
+def test_percentiles_close_values_and_first_last_of_a_field() -> None:
+    # 1..11: the 90th and 10th percentiles fall exactly on values, whatever the method
+    ranks = [{"_raw": str(i), "n": str(i)} for i in range(1, 12)]
+    assert spl.run("search * | stats perc90(n) as a p10(n) as b", ranks) == [{"a": 10.0, "b": 2.0}]
+    close = [{"_raw": "1", "n": "5"}, {"_raw": "2", "n": "5.5"}, {"_raw": "3", "n": "4.5"}]
+    assert spl.run("search * | stats max(n) as a min(n) as b", close) == [{"a": 5.5, "b": 4.5}]
+    # values() takes a number and its text once
+    mixed = [{"_raw": "1", "n": 5}, {"_raw": "2", "n": "5"}, {"_raw": "3", "n": 5.5}]
+    assert spl.run("search * | stats values(n) as v", mixed) == [{"v": ["5", "5.5"]}]
+    assert run("stats first(n) as f last(n) as l") == [{"f": "5", "l": "x"}]
