@@ -360,3 +360,49 @@ def test_percentiles_close_values_and_first_last_of_a_field() -> None:
     mixed = [{"_raw": "1", "n": 5}, {"_raw": "2", "n": "5"}, {"_raw": "3", "n": 5.5}]
     assert spl.run("search * | stats values(n) as v", mixed) == [{"v": ["5", "5.5"]}]
     assert run("stats first(n) as f last(n) as l") == [{"f": "5", "l": "x"}]
+
+
+def test_more_options_of_top_and_streamstats() -> None:
+    many = [{"_raw": str(i), "u": f"user{i:02d}"} for i in range(12)]
+    assert len(spl.run("search * | top u", many)) == 10  # top shows ten by default
+    assert run("top user showcount=false showperc=f limit=1") == [{"user": "bob"}]
+    assert run("top user showperc=0 limit=1") == [{"user": "bob", "count": 3}]
+    gappy = [
+        {"_raw": "1", "h": "a"},
+        {"_raw": "2"},  # no h: skipped, not the end
+        {"_raw": "3", "h": "a"},
+        {"_raw": "4", "h": "b"},
+    ]
+    assert spl.run("search * | top h", [dict(e) for e in gappy]) == [
+        {"h": "a", "count": 2, "percent": 66.666667},
+        {"h": "b", "count": 1, "percent": 33.333333},
+    ]
+    assert spl.run(
+        "search * | streamstats count as c by h | table c", [dict(e) for e in gappy]
+    ) == [
+        {"c": 1},
+        {},
+        {"c": 2},
+        {"c": 1},
+    ]
+    for off in ("false", "0"):
+        assert run(f"streamstats current={off} count as c | table c") == [
+            {"c": i} for i in range(5)
+        ]
+    # each group has its own window
+    assert run("streamstats window=2 count as c by host | table host c") == [
+        {"host": "a", "c": 1},
+        {"host": "a", "c": 2},
+        {"host": "b", "c": 1},
+        {"host": "b", "c": 2},
+        {"host": "a", "c": 2},
+    ]
+    # aggregations that look at the event's time work in both kinds of streamstats
+    assert run("streamstats latest(user) as l | table l")[-1] == {"l": "bob"}
+    assert run("streamstats window=2 earliest(user) as e | table e")[1] == {"e": "alice"}
+
+
+def test_c_alone_and_count_of_an_expression() -> None:
+    assert run("stats c") == [{"c": 5}]
+    numbers = [{"_raw": str(v), "n": v} for v in (5, 7, 1)]
+    assert spl.run("search * | stats count(eval(n>1)) as big", numbers) == [{"big": 2}]
