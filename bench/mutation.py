@@ -4,12 +4,15 @@
     .venv/bin/python bench/mutation.py                      # every module below, one at a time
     .venv/bin/python bench/mutation.py schedule judge       # only these (matched on the path)
     .venv/bin/python bench/mutation.py --children 1 --list  # fewer workers; list the survivors
+    .venv/bin/python bench/mutation.py --recheck schedule   # after adding tests: survivors only
 
 mutmut changes one operator, constant or call at a time in a copy of the code and runs the tests
 that reach the changed function; a mutant "survives" when they all still pass. Each module runs
 in its own folder under bench/.work/mutation/ with only its own test files selected (so a run
 takes minutes, not hours), at the lowest CPU priority. The score is killed / (mutants - mutants
-listed as equivalent in bench/mutation_equivalent.txt); "no tests" mutants count as survivors.
+listed as equivalent in bench/mutation_equivalent.txt); "no tests" and "unchecked" mutants count
+as survivors. Changing a module's test selection makes mutmut forget its verdicts: run that module
+again in full, not with --recheck.
 Not part of CI: a full run takes tens of minutes on two cores.
 
 Mutants run in-process under pytest: tests that start `python -m contentkit` in a subprocess
@@ -47,7 +50,11 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/content/test_validate_paths.py",
     ),
     "spl/matching.py": ("tests/spl/test_matching.py", "tests/spl/test_search_semantics.py"),
-    "spl/commands/stats.py": ("tests/spl/test_stats.py", "tests/spl/test_commands.py"),
+    "spl/commands/stats.py": (
+        "tests/spl/test_stats.py",
+        "tests/spl/test_commands.py",
+        "tests/spl/test_stats_family.py",
+    ),
 }
 # what the tests read besides src/ and tests/: this repository's own content pack
 PACK = (
@@ -99,12 +106,12 @@ def prepare(module: str, tests: tuple[str, ...], fresh: bool) -> Path:
     return folder
 
 
-def run(folder: Path, children: int) -> int:
+def run(folder: Path, children: int, names: list[str] | None = None) -> int:
     # Subprocesses the tests start (python -m contentkit) run the unmutated code: mutated code
     # outside mutmut's own process cannot find its configuration. Only in-process tests count.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     command = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run"]
-    command += ["--max-children", str(children)]
+    command += ["--max-children", str(children), *(names or [])]
     with (folder / "mutmut.log").open("w") as log:
         return subprocess.run(command, cwd=folder, env=env, stdout=log, stderr=log).returncode
 
@@ -148,7 +155,11 @@ def main() -> int:
     )
     parser.add_argument("modules", nargs="*", help="run only modules whose path contains this")
     parser.add_argument("--children", type=int, default=2, help="parallel mutant workers")
-    parser.add_argument("--keep", action="store_true", help="reuse the previous run's results")
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="keep the previous run and test only its survivors again (after adding tests)",
+    )
     parser.add_argument("--list", action="store_true", help="print the surviving mutants' diffs")
     parser.add_argument("--report-only", action="store_true", help="do not run, only report")
     args = parser.parse_args()
@@ -164,9 +175,16 @@ def main() -> int:
         if args.report_only:
             folder = WORK / module.replace("/", "_").removesuffix(".py")
         else:
-            folder = prepare(module, tests, fresh=not args.keep)
+            folder = prepare(module, tests, fresh=not args.recheck)
+            again = None
+            if args.recheck and (folder / "survivors.txt").is_file():
+                again = (folder / "survivors.txt").read_text().split()
+                if not again:
+                    print(f"{module}: no survivors to recheck", file=sys.stderr)
             print(f"mutating {module} (tests: {' '.join(tests)}) ...", file=sys.stderr, flush=True)
-            if run(folder, args.children) != 0:
+            if again == []:
+                pass
+            elif run(folder, args.children, again) != 0:
                 print(f"  mutmut failed: see {folder / 'mutmut.log'}", file=sys.stderr)
         found = results(folder)
         counts = Counter(
@@ -186,20 +204,23 @@ def main() -> int:
                 print(show(folder, name))
     print(
         f"{'module':28} {'mutants':>8} {'killed':>7} {'survived':>9} {'no tests':>9} "
-        f"{'equiv.':>7} {'score':>7}"
+        f"{'unchecked':>9} {'equiv.':>7} {'score':>7}"
     )
     for module, scored, killed, counts, score in rows:
         print(
             f"{module:28} {scored:8d} {killed:7d} {counts['survived']:9d} "
-            f"{counts['no tests']:9d} {counts['equivalent']:7d} {score:6.1f}%"
+            f"{counts['no tests']:9d} {counts['not checked']:9d} {counts['equivalent']:7d} "
+            f"{score:6.1f}%"
         )
     scored = sum(r[1] for r in rows)
     killed = sum(r[2] for r in rows)
     if scored:
         print(
             f"{'all':28} {scored:8d} {killed:7d} {totals['survived']:9d} "
-            f"{totals['no tests']:9d} {totals['equivalent']:7d} {100.0 * killed / scored:6.1f}%"
+            f"{totals['no tests']:9d} {totals['not checked']:9d} {totals['equivalent']:7d} "
+            f"{100.0 * killed / scored:6.1f}%"
         )
+    print("mutants: all but the equivalent ones; score: killed (or timed out) / mutants")
     return 0
 
 

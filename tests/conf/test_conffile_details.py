@@ -386,3 +386,33 @@ def test_conf_file_lookup_follows_changes_to_the_stanza_list() -> None:
     assert conf["a"] is first and again in conf.stanzas
     assert [s.name for s in conf] == ["a", "c", "a"] == conf.names()
     assert len(conf) == 3
+
+
+def test_more_edges_of_the_reader_and_writer() -> None:
+    # keys may start with any letter; a comment must start with '#' after spaces and tabs only
+    assert format_setting("st", "X_key", "v") == "X_key = v"
+    with pytest.raises(ValueError, match="does not start with '#'"):
+        write_conf(ConfFile(header=["\x0c# note"]))
+    # early keys, then a comment: the comment belongs to the next stanza, not the header
+    conf = read_conf("k = 1\n# about a\n[a]\nx = y\n", strict=False)
+    assert conf.header == [] and conf["a"].comments == ["# about a"]
+    # a CR is the only thing taken off a CRLF line
+    assert read_conf("[a]\r\nk = BOX\x0c\r\n", strict=False)["a"]["k"] == "BOX\x0c"
+    assert read_conf("[a]\r\nk = BOX\r\n", strict=False)["a"]["k"] == "BOX"
+    # a form feed before '#' or '[' makes neither a comment nor a stanza
+    with pytest.raises(ConfError, match="not a stanza, key = value or comment"):
+        read_conf("[a]\n\x0c# note\n")
+    # the line of a difference counts a leading line break
+    expected = ConfFile.from_dict({"a": {"k": "\nab"}})
+    assert verify_roundtrip(expected, "[a]\nk = \\\naX\n") == [
+        '[a] k: value differs at character 2 (value line 2): expected "\\nab" got "\\naX"'
+    ]
+
+
+def test_lookup_notices_stanzas_removed_behind_its_back() -> None:
+    conf = ConfFile()
+    conf.add("a")
+    conf.add("b")
+    assert "a" in conf
+    del conf.stanzas[0]
+    assert "a" not in conf and conf.get("a") is None and conf["b"].name == "b"

@@ -200,3 +200,28 @@ def test_replacing_a_file_with_a_folder(tmp_path: Path) -> None:
     new.mkdir()
     atomic_replace_dir(new, final)
     assert final.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_files_sort_by_name_and_folders_as_name_slash(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    for name in ("x-y", "x", "x.d/in"):
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(name)
+    with tarfile.open(make_tarball(app, tmp_path / "a.tar.gz")) as tar:
+        order = [m.name for m in tar.getmembers()]  # the archive's own order
+    assert order[-4:] == [f"{APP}/x", f"{APP}/x-y", f"{APP}/x.d", f"{APP}/x.d/in"]
+
+
+def test_swap_across_file_systems_is_refused(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary folder")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=shm) as elsewhere:
+        with pytest.raises(PackageError) as caught:
+            atomic_replace_dir(Path(elsewhere), tmp_path / "site")
+        assert str(caught.value) == (
+            f"{elsewhere}: not on the same file system as {tmp_path / 'site'}"
+        )
+    assert not (tmp_path / "site").exists()

@@ -110,6 +110,10 @@ def _expr(search: str) -> Any:
         ("user IN (alice, bob)", [("alice", "bob")]),
         ("user IN (alice, *)", []),
         ("user=alice OR action=login", [("alice", "login")]),
+        ("user=ab*cd", [("ab",)]),  # of two pieces as long, the first
+        ("x", []),  # a one-character term gives no fragment
+        ("index IN (main, other) user=bob", [("bob",)]),
+        ("_raw IN (aaa, bbb) user=bob", [("bob",)]),
         ("user=alice OR count>5", []),
         ("(user=alice verb=create) OR action=login", [("alice", "login")]),
         ("(count>5 verb=create) OR login", [("create", "login")]),
@@ -147,3 +151,30 @@ def test_metadata_filter_takes_top_level_index_source_sourcetype_host() -> None:
     ]
     assert [t.field for t in metadata_filter(_expr("index=main"))] == ["index"]
     assert metadata_filter(_expr("user=u")) == []
+
+
+def test_terms_search_the_raw_text_not_the_fields_when_there_is_one() -> None:
+    rows = [{"id": "a", "_raw": "abc", "user": "zzz"}, {"id": "b", "_raw": "zzz"}]
+    assert matches("zzz", rows) == ["b"]
+    assert matches("LOG*IN", [{"id": "c", "_raw": "user login ok"}]) == ["c"]
+    # a wildcard stays inside one major segment: a newline is a major breaker
+    assert matches("first*second", [{"id": "d", "_raw": "first\nsecond"}]) == []
+    assert matches("first*second", [{"id": "e", "_raw": "first-to-second"}]) == ["e"]
+    # every event matches *, even one with no text at all
+    assert spl.run("search *", [{"x": None}]) == [{"x": None}]
+
+
+def test_more_value_rules() -> None:
+    rows = [{"id": "a", "n": 10}, {"id": "b", "flag": True}, {"id": "c", "m": ["x", "10"]}]
+    assert matches("n=10.0", rows) == ["a"]  # an integer equals its float form
+    assert matches("flag=true", rows) == ["b"]
+    assert matches("m>5", rows) == ["c"]  # a non-number value is skipped, not the end
+    assert matches("count<=9.5", E) == ["2"]
+
+
+def test_subsearches_inside_not_and_and() -> None:
+    events = [{"id": "1", "_raw": "a", "user": "bob"}, {"id": "2", "_raw": "b", "user": "al"}]
+    sub = '[| makeresults | eval user="bob" | fields user]'
+    assert matches(f"NOT {sub}", events) == ["2"]
+    assert matches(f"_raw=* {sub}", events) == ["1"]
+    assert matches(f"_raw=b OR {sub}", events) == ["1", "2"]
