@@ -78,7 +78,9 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
     keys: list[Any] = []
     anchors: dict[str, Any] = {}
     sizes: dict[str, int] = {}  # anchor -> nodes it expands to (known once it is complete)
-    opened: list[tuple[str | None, int]] = []  # (anchor, node count at start) of open containers
+    # (anchor, node count at its start, the container) of the open anchored containers only:
+    # bookkeeping for plain containers would slow every file down
+    opened: list[tuple[str, int, Any]] = []
     total = 0  # nodes so far, aliases expanded
     root: Any = None
     documents = 0
@@ -99,9 +101,9 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
             elif kind is mapping_start or kind is sequence_start:
                 total += 1
                 obj = {} if kind is mapping_start else []
-                opened.append((event.anchor, total))
                 if event.anchor:
                     anchors[event.anchor] = obj
+                    opened.append((event.anchor, total, obj))
                 if kind is mapping_start:
                     keys.append(_NOKEY)
                 stack.append(obj)
@@ -110,8 +112,8 @@ def _build(data: bytes | str, duplicates: list[str] | None) -> Any:
                 obj = stack.pop()
                 if kind is mapping_end:
                     keys.pop()
-                anchor, started = opened.pop()
-                if anchor:
+                if opened and opened[-1][2] is obj:
+                    anchor, started, _ = opened.pop()
                     sizes[anchor] = total - started + 1
             elif kind is alias:
                 if event.anchor not in anchors:
