@@ -659,21 +659,6 @@ _UNITS = {
 }
 
 
-_MONTH_UNITS = {
-    "mon": 1,
-    "month": 1,
-    "months": 1,
-    "q": 3,
-    "qtr": 3,
-    "qtrs": 3,
-    "quarter": 3,
-    "quarters": 3,
-    "y": 12,
-    "yr": 12,
-    "yrs": 12,
-    "year": 12,
-    "years": 12,
-}
 
 
 def _add_months(t: float, months: int) -> float:
@@ -808,3 +793,4 @@ def _mvmap(call: Call, args: list[Compiled], ctx: Context) -> Compiled:
 
 # the other categories, each in its own module, register themselves on import
 from . import functions_json, functions_math, functions_misc  # noqa: E402, F401
+from .timebins import _MONTHS as _MONTH_UNITS
