@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .ast import Call, FieldRef
 from .errors import SplError
 from .evaluator import Compiled, like, truthy
+from .timebins import _MONTHS as _MONTH_UNITS
 from .values import as_list, dedup_preserve, normalize, to_number, to_str
 
 if TYPE_CHECKING:
@@ -659,8 +660,6 @@ _UNITS = {
 }
 
 
-
-
 def _add_months(t: float, months: int) -> float:
     """``t`` moved by calendar months (the day clamped to the target month's length)."""
     dt = datetime.fromtimestamp(t, UTC)
@@ -793,4 +792,3 @@ def _mvmap(call: Call, args: list[Compiled], ctx: Context) -> Compiled:
 
 # the other categories, each in its own module, register themselves on import
 from . import functions_json, functions_math, functions_misc  # noqa: E402, F401
-from .timebins import _MONTHS as _MONTH_UNITS
