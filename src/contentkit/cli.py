@@ -318,11 +318,20 @@ _APP_OPTION = click.option(
     "--app",
     "app_paths",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, exists=True),
     help="A Splunk app (folder, .tgz, .tar.gz or .spl) whose search-time knowledge, macros, "
     "lookups and data models the searches use; repeatable. Adds to (and replaces by app id) "
     "the apps: list of contentctl.yml.",
 )
+
+
+def _given_apps_loaded(app_paths: tuple[Path, ...], failures: list[Any]) -> None:
+    """An app given with --app that cannot be loaded (a corrupt or unsafe package, a folder that
+    is no app) is a usage error; apps of contentctl.yml are reported per detection instead."""
+    given = {str(p.expanduser().absolute()) for p in app_paths}
+    for failure in failures:
+        if str(getattr(failure, "where", "")) in given:
+            _fail_usage(str(failure))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -410,6 +419,7 @@ def search(
         macros, lookups, knowledge = load_search_context(report.content, kb)
     else:
         kb, failures = load_apps_for(Path.cwd(), None, app_paths)
+    _given_apps_loaded(app_paths, failures)
     for failure in failures:
         click.echo(f"contentkit: warning: {failure}", err=True)
     if knowledge is None and kb is not None and not kb.empty:
@@ -788,6 +798,7 @@ def test_command(
     kb, app_failures = load_apps_for(
         content.root, content.config, app_paths, cache_dir=cache_dir, offline=offline
     )
+    _given_apps_loaded(app_paths, app_failures)
     if not quiet:
         for warning in kb.warnings if kb is not None else ():
             click.echo(f"contentkit: warning: {warning}", err=True)

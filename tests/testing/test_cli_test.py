@@ -259,3 +259,19 @@ def test_offline_and_not_cached(pack: Path, server: _Server, tmp_path: Path) -> 
         positive["unit"]["message"] == f"dataset unavailable (offline and not cached): {server.url}"
     )
     assert server.requests == 0
+
+
+def test_an_app_given_on_the_command_line_that_cannot_be_loaded_is_a_usage_error(
+    pack: Path, tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "broken.tgz"
+    corrupt.write_bytes(b"not a package")
+    not_app = tmp_path / "not_an_app"
+    not_app.mkdir()
+    for app, why in ((corrupt, "corrupt package"), (not_app, "not a Splunk app folder")):
+        result, data = _run(pack, "--app", str(app))
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("contentkit: error: app "), lines
+        assert why in lines[0] and str(app) in lines[0]
+        assert data == {}  # nothing ran, no report written

@@ -757,7 +757,10 @@ class Knowledge:
                 try:
                     assignments.append((name, Parser(text).parse_eval_expr()))
                 except SplError as exc:
-                    raise SplError(f"props.conf EVAL-{name}: {exc.message}") from None
+                    raise SplError(
+                        f"props.conf EVAL-{name} (events of sourcetype {sourcetype!r}, source "
+                        f"{source!r}): {exc.message}"
+                    ) from None
             # one operation per field, so that a search pays only for the fields it needs;
             # the enricher runs the chosen ones together (see :meth:`enricher`)
             ops.extend(_eval_op([assignment], ctx) for assignment in assignments)
