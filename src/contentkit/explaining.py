@@ -43,22 +43,11 @@ def test_datasets(engine: Any, test: DetectionTest) -> list[spl.Dataset]:
     """The datasets of a detection test (downloaded into the cache when they are URLs)."""
     from contentkit.replay.datasets import DatasetUnavailable
 
-    out = []
-    for attack in test.attack_data:
-        try:
-            path = engine.resolver.resolve(attack.data, attack.sha256)
-        except DatasetUnavailable as exc:
-            raise ExplainError(str(exc)) from None
-        out.append(
-            spl.Dataset(
-                path,
-                sourcetype=attack.sourcetype,
-                source=attack.source,
-                host=attack.host or "contentkit",
-                index=attack.index or "main",
-            )
-        )
-    return out
+    try:
+        datasets: list[spl.Dataset] = engine.datasets_of(test)
+    except DatasetUnavailable as exc:
+        raise ExplainError(str(exc)) from None
+    return datasets
 
 
 def detection_targets(

@@ -162,6 +162,20 @@ class Engine:
             app_failures=list(app_failures),
         )
 
+    def datasets_of(self, test: DetectionTest) -> list[spl.Dataset]:
+        """The test's attack data as datasets (URLs downloaded into the cache, or mapped to a
+        local mirror); DatasetUnavailable when one cannot be had."""
+        return [
+            spl.Dataset(
+                self.resolver.resolve(attack.data, attack.sha256),
+                sourcetype=attack.sourcetype,
+                source=attack.source,
+                host=attack.host or "contentkit",
+                index=attack.index or "main",
+            )
+            for attack in test.attack_data
+        ]
+
     def missing_apps(self, pipeline: Any) -> str | None:
         """Why the search cannot run for want of an app (a data model no loaded app defines),
         naming the app and where it was to come from; ``None`` when nothing is missing."""
@@ -272,19 +286,8 @@ class Engine:
         text: str = "",
     ) -> TestOutcome:
         started = time.perf_counter()
-        datasets = []
         try:
-            for attack in test.attack_data:
-                path = self.resolver.resolve(attack.data, attack.sha256)
-                datasets.append(
-                    spl.Dataset(
-                        path,
-                        sourcetype=attack.sourcetype,
-                        source=attack.source,
-                        host=attack.host or "contentkit",
-                        index=attack.index or "main",
-                    )
-                )
+            datasets = self.datasets_of(test)
         except DatasetUnavailable as exc:
             stage = Stage(UNAVAILABLE, str(exc))
             return self._outcome(base, test, stage, Stage(UNAVAILABLE, str(exc)))
