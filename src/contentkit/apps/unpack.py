@@ -14,13 +14,14 @@ skipped, not extracted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tarfile
 import tempfile
 import zlib
 from pathlib import Path, PurePosixPath
+
+from contentkit.replay.datasets import sha256_of
 
 from .model import AppUnavailable
 
@@ -45,14 +46,6 @@ def is_package_name(path: Path | str) -> bool:
 
 class _Refused(Exception):
     """One-line reason a package is not unpacked."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _app_folder(extracted: Path) -> Path | None:
@@ -83,7 +76,7 @@ def unpack_app(
     name = app or package.name
     where = origin or str(package)
     try:
-        key = _sha256(package)
+        key = sha256_of(package)
     except OSError as exc:
         raise AppUnavailable(
             name, where, f"cannot read the package: {exc.strerror or exc}"
