@@ -217,17 +217,24 @@ _ABSENT = object()
 #: a compiled field plan node: (field name of a scalar here, (key, node) of the dict keys to look
 #: up, node of list items, the plan itself)
 _Node = tuple[str | None, tuple[tuple[str, Any], ...], Any, dict[str, Any]]
-_COMPILED: dict[int, tuple[dict[str, Any], _Node]] = {}
+_COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}
+_NAMES: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _per_plan(cache: dict[int, tuple[dict[str, Any], Any]], plan: dict[str, Any], make: Any) -> Any:
+    """``make(plan)``, computed once per plan object (a scan reuses one plan for every event)."""
+    found = cache.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    value = make(plan)
+    if len(cache) >= 64:
+        cache.clear()
+    cache[id(plan)] = (plan, value)
+    return value
 
 
 def _compiled(plan: dict[str, Any]) -> _Node:
-    found = _COMPILED.get(id(plan))
-    if found is not None and found[0] is plan:
-        return found[1]
-    node = _compile_plan(plan)
-    if len(_COMPILED) >= 64:
-        _COMPILED.clear()
-    _COMPILED[id(plan)] = (plan, node)
+    node: _Node = _per_plan(_COMPILED, plan, _compile_plan)
     return node
 
 
@@ -494,17 +501,8 @@ def _plan_names(plan: dict[str, Any]) -> frozenset[str]:
     return frozenset(names)
 
 
-_NAMES: dict[int, tuple[dict[str, Any], frozenset[str]]] = {}
-
-
 def _plan_names_cached(plan: dict[str, Any]) -> frozenset[str]:
-    found = _NAMES.get(id(plan))
-    if found is not None and found[0] is plan:
-        return found[1]
-    names = _plan_names(plan)
-    if len(_NAMES) >= 64:
-        _NAMES.clear()
-    _NAMES[id(plan)] = (plan, names)
+    names: frozenset[str] = _per_plan(_NAMES, plan, _plan_names)
     return names
 
 
