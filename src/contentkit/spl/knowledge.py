@@ -145,25 +145,10 @@ def stanzas_for(
                 priority = 0
             hits.append((int(literal), priority, pattern, name))
         # applied in ascending precedence; ties: the ASCII-first pattern is applied last (wins)
-        hits.sort(key=lambda h: (h[0], h[1], _Desc(h[2])))
+        hits.sort(key=lambda h: h[2], reverse=True)
+        hits.sort(key=lambda h: (h[0], h[1]))  # stable: keeps the pattern order of ties
         chosen.extend(h[3] for h in hits)
     return chosen
-
-
-class _Desc:
-    """Reverses string order inside a sort key."""
-
-    def __init__(self, s: str) -> None:
-        self.s = s
-
-    def __lt__(self, other: _Desc) -> bool:
-        return self.s > other.s
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.s == other.s
-
-    def __hash__(self) -> int:
-        return hash(self.s)
 
 
 def merged_settings(
@@ -800,24 +785,6 @@ class Knowledge:
             out["tag"] = out["tag::eventtype"] = "tags.conf"
         return out
 
-    def produced(self, sourcetype: str, source: str, host: str) -> frozenset[str] | None:
-        """Every field search-time knowledge may set or change on events of this
-        sourcetype/source/host (``None``: fields named by the data, so any)."""
-        plan = self.plan(sourcetype, source, host)
-        out: set[str] = set()
-        for op in plan.ops:
-            if op.outputs is None:
-                return None
-            out |= op.outputs
-        if plan.kv_none:
-            return None
-        if self.eventtypes():
-            out.add("eventtype")
-        by_et, by_pair = self._tags()
-        if by_et or by_pair:
-            out |= {"tag", "tag::eventtype", *(f"tag::{f}" for f, _ in by_pair)}
-        return frozenset(out)
-
     def enricher(
         self, sourcetype: str, source: str, host: str, needed: Iterable[str] | None
     ) -> tuple[Apply | None, frozenset[str]]:
@@ -877,7 +844,6 @@ class Knowledge:
     def eventtypes(self) -> dict[str, SearchExpr]:
         """Enabled event types -> their search (macros expanded, tags/event types rewritten)."""
         if self._eventtypes is None:
-            self._eventtypes = {}
             raw = {
                 name: s["search"]
                 for name, s in self.kb.conf("eventtypes").items()
@@ -888,8 +854,9 @@ class Knowledge:
                 expr = self._parse_search(text, f"eventtypes.conf [{name}]")
                 if expr is not None:
                     parsed[name] = expr
+            # rewrite references to tags/other event types inside event type searches (while
+            # that runs, `eventtypes()` gives the parsed searches; see `_expand_term`)
             self._eventtypes = parsed
-            # rewrite references to tags/other event types inside event type searches
             self._eventtypes = {
                 name: self.expand_search(expr, _depth=1) or expr for name, expr in parsed.items()
             }
@@ -1003,7 +970,7 @@ class Knowledge:
     def _expand_term(self, name: str, values: list[str], depth: int) -> SearchExpr | None:
         low = name.lower()
         if low == "eventtype":
-            ets = self.eventtypes() if depth == 0 else self._raw_eventtypes()
+            ets = self.eventtypes()
             found: list[SearchExpr] = []
             for n in _matching(ets, values):
                 sub = self.expand_search(ets[n], depth + 1) if depth else ets[n]
@@ -1031,11 +998,6 @@ class Knowledge:
                         alts.append(Compare(f, "=", v, value_quoted=True))
             return _any_of(alts)
         return None
-
-    def _raw_eventtypes(self) -> dict[str, SearchExpr]:
-        if self._eventtypes is None:
-            self.eventtypes()
-        return self._eventtypes or {}
 
     # -- data models
     def datamodel(self, name: str) -> Any:
@@ -1098,22 +1060,12 @@ def _closure(ops: list[Op], want: set[str] | None) -> list[Op]:
     return [op for op, k in zip(ops, keep, strict=True) if k]
 
 
-def load_knowledge(
-    kb: KnowledgeBase,
-    *,
-    macros: Mapping[str, MacroDef] | None = None,
-    lookups: Mapping[str, LookupTable] | None = None,
-) -> Knowledge:
-    return Knowledge(kb, extra_macros=macros, extra_lookups=lookups)
-
-
 __all__ = [
     "NOTHING",
     "Knowledge",
     "Op",
     "Plan",
     "clean_key",
-    "load_knowledge",
     "merged_settings",
     "parse_lookup_setting",
     "pattern_regex",

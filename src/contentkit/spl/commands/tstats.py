@@ -31,19 +31,6 @@ Event = dict[str, Any]
 
 #: the indexed fields every event has (what ``tstats`` without a data model can see)
 INDEXED_FIELDS = ("_time", "host", "source", "sourcetype", "index", "_raw")
-_NO_EFFECT_OPTIONS = frozenset(
-    {
-        "summariesonly",
-        "allow_old_summaries",
-        "chunk_size",
-        "local",
-        "include_reduced_buckets",
-        "fillnull_value",
-        "prestats",
-        "append",
-        "datamodel",
-    }
-)
 
 
 def _model_of(ctx: Context, ref: str, pos: int) -> tuple[DataModel, list[Dataset]]:
@@ -101,12 +88,6 @@ def _rename_fields(expr: SearchExpr | None, names: dict[str, str]) -> SearchExpr
     return expr  # free terms: matched against the raw text as they are
 
 
-def _search_field_names(expr: SearchExpr | None) -> set[str]:
-    from ..ast import search_fields
-
-    return search_fields(expr) or set()
-
-
 def datamodel_rows(
     ctx: Context,
     ref: str,
@@ -133,19 +114,17 @@ def datamodel_rows(
         if not prefixed:
             names = {v: v for v in names.values()}
         calculated = model.calculated(ds)
-        nodename = (
-            wanted is None or "nodename" in wanted or "nodename" in (_search_field_names(where))
-        )
-        fields = set(names) if wanted is None else set(wanted) | _search_field_names(where)
+        where_fields = search_fields(where) or set()
+        nodename = wanted is None or "nodename" in wanted or "nodename" in where_fields
+        fields = set(names) if wanted is None else set(wanted) | where_fields
         out_fields = [(p, names[p]) for p in sorted(fields) if p in names]
         constraint = model.constraint(ds)
         # events: every field the constraint, the calculations and the wanted fields read
-        event_fields: set[str] | None = {e for _, e in out_fields} | set(DEFAULT_FIELDS)
-        if event_fields is not None:
+        event_fields: set[str] | None = None  # all: `from` and `datamodel` return the events
+        if not keep_event:
+            event_fields = {e for _, e in out_fields} | set(DEFAULT_FIELDS)
             event_fields |= search_fields(constraint) or set()
             event_fields |= model.calculation_inputs(ds)
-        if keep_event:
-            event_fields = None
         plain = {p: e for p, e in names.items() if e not in calculated}
         prefilter = _rename_fields(where, plain)
         expr: SearchExpr | None = constraint
