@@ -12,11 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from contentkit.cli import cli
-from contentkit.conf.conffile import read_conf_file
 from contentkit.content.validate import validate
 from contentkit.render.build import build
 from tests.conftest import CORPUS_5, REFERENCE, need
-from tests.render.test_corpus_parity import ACTED_ON, FILES, _normal
+from tests.render.test_corpus_parity import ACTED_ON, FILES, compare_with_reference
 
 pytestmark = pytest.mark.corpus
 
@@ -71,22 +70,7 @@ def rebuilt(imported: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", FILES)
 def test_round_trip_has_zero_differences_on_es_keys(rebuilt: Path, name: str) -> None:
-    reference = read_conf_file(REFERENCE / "default" / name, strict=False)
-    ours = read_conf_file(rebuilt / name, strict=True)
-    missing: list[str] = []
-    different: list[str] = []
-    compared = 0
-    for stanza in reference:
-        mine = ours.get(stanza.name)
-        if mine is None:
-            missing.append(stanza.name)
-            continue
-        for key, value in stanza.values.items():
-            if not ACTED_ON.fullmatch(key):
-                continue
-            compared += 1
-            if key not in mine.values or _normal(value) != _normal(mine.values[key]):
-                different.append(f"[{stanza.name}] {key}")
+    missing, different, compared = compare_with_reference(rebuilt, name)
     assert not different, f"{len(different)} differences, e.g. {different[:10]}"
     assert not missing, f"{len(missing)} stanzas missing, e.g. {missing[:5]}"
     if name in {"savedsearches.conf", "macros.conf"}:
