@@ -108,3 +108,26 @@ def test_explain_a_data_model_detection_names_the_knowledge_behind_its_fields(pa
     text = _cli(pack, "explain", name).stdout
     assert "field parent_process_name comes from props.conf EXTRACT-parent_process_name" in text
     assert "the events were lost at command 1 (tstats): 62 in, 0 out" in text
+
+
+def test_explain_says_which_data_model_fields_the_events_lack(pack: Path) -> None:
+    # an app that maps nothing: the data-model search finds nothing, and explain says why
+    (pack / "apps/contentkit_TA_sysmon/default/props.conf").write_text("")
+    result = _cli(pack, "explain", "Office Application Spawning Windows Shell", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    positive = json.loads(result.stdout)[0]
+    first = positive["steps"][0]
+    assert (first["rows_in"], first["rows_out"], positive["lost_at"]) == (62, 0, 1)
+    assert first["null_fields"] == {
+        name: 62
+        for name in (
+            "dest",
+            "parent_process_id",
+            "parent_process_name",
+            "process",
+            "process_id",
+            "process_name",
+            "user",
+        )
+    }
+    assert first["knowledge"] == {}  # no app sets them any more

@@ -210,9 +210,12 @@ def explain(
             if first and callable(getattr(cmd, "datamodels", None)):
                 # a data-model command reads the events: the fields its data-model fields are
                 step.rows_in = len(read)
-                for f in _dm_fields(cmd):
+                for f in sorted(_dm_fields(cmd)):
                     if f in origin:
                         step.knowledge[f] = origin[f]
+                    nulls = sum(1 for e in read if _is_null(e.get(f)))
+                    if nulls and f not in ("_time", "nodename"):
+                        step.null_fields[f] = nulls
             if first and cmd.command_name != "search":
                 out = list(cmd.execute(iter(()), ctx))
             else:
