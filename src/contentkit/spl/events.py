@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from . import jsonplan, literals
 from .errors import SplError
 
 Event = dict[str, Any]
@@ -301,6 +302,15 @@ def _extract(obj: dict[str, Any], node: _Node, out: dict[str, Any], memo: dict[s
                     flatten_selected(value, step_node, out)
 
 
+#: decode JSON events for a field plan with msgspec (see :mod:`contentkit.spl.jsonplan`)
+FAST_JSON = True
+_FAST: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _fast_plan(plan: dict[str, Any]) -> jsonplan._Plan | None:
+    return jsonplan.compile_plan(plan, TIME_KEYS)
+
+
 def _loads(raw: str) -> Any:
     """``json.loads`` through orjson (about 2.5x faster); what orjson refuses but Python's
     parser accepts (``NaN``, integers beyond 64 bits) goes to Python's parser."""
@@ -313,6 +323,17 @@ def _loads(raw: str) -> Any:
 def json_fields(
     raw: str, plan: dict[str, Any] | None = None, memo: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], float | None] | None:
+    if plan is not None and FAST_JSON:
+        fast = _per_plan(_FAST, plan, _fast_plan)
+        if fast is not None:
+            decoded = jsonplan.decode(raw, fast, {} if memo is None else memo)
+            if decoded is not None:
+                fields, times = decoded
+                for value in times:
+                    t = parse_time(value)
+                    if t is not None:
+                        return fields, t
+                return fields, None
     try:
         obj = _loads(raw)
     except ValueError:
@@ -951,6 +972,116 @@ def _iter_range(
 ) -> Iterator[bytes]:
     """Candidate lines among the lines of ``path`` in ``[start, end)`` (``start`` at a line start);
     ``counters`` receives [lines scanned (when ``count``), bytes read].
+
+    With Hyperscan (see :mod:`contentkit.spl.literals`) the range is mapped into memory and
+    searched in place; else it is read in chunks (:func:`_iter_chunks`)."""
+    if (
+        bgroups
+        and MAPPED_SCAN
+        and literals.hyperscan() is not None
+        and not any(b"\n" in f for g in bgroups for f in g)
+    ):
+        return _iter_mapped(path, bgroups, start, end, count, counters)
+    return _iter_chunks(path, bgroups, start, end, count, counters)
+
+
+#: scan line-oriented files mapped into memory with Hyperscan, when it is installed
+MAPPED_SCAN = True
+#: bytes of a mapped range searched at a time (the lines around their hits are kept meanwhile)
+SEGMENT_SIZE = 32 * 1024 * 1024
+
+
+@lru_cache(maxsize=64)
+def _driver_set(driver: tuple[bytes, ...]) -> literals.LiteralSet:
+    return literals.LiteralSet(driver, caseless=True)
+
+
+def _iter_mapped(
+    path: str,
+    bgroups: Sequence[tuple[bytes, ...]],
+    start: int,
+    end: int,
+    count: bool,
+    counters: list[int],
+) -> Iterator[bytes]:
+    """:func:`_iter_range` over the file mapped into memory: Hyperscan reports where the driver
+    fragments end (ASCII case-insensitively, no lower-cased copy of the data is made); only the
+    lines around the hits are looked at, as in :func:`_spans`."""
+    import mmap
+
+    if end <= start:
+        return
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise SplError(f"cannot read dataset {path}: {exc.strerror}") from None
+    offset = start - start % mmap.ALLOCATIONGRANULARITY
+    try:
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        m = mmap.mmap(fh.fileno(), end - offset, flags=flags, prot=mmap.PROT_READ, offset=offset)
+    except (OSError, ValueError):  # a file that cannot be mapped (a pipe, a special file system)
+        fh.close()
+        yield from _iter_chunks(path, bgroups, start, end, count, counters)
+        return
+    fh.close()
+    view = memoryview(m)
+    try:
+        low_start, stop = start - offset, end - offset
+        counters[1] += stop - low_start
+        sample = m[low_start : low_start + PLAN_SAMPLE].lower() if len(bgroups) > 1 else None
+        driver, singles, multis = _make_plan(bgroups, sample)
+        found = _driver_set(driver)
+        rfind, find = m.rfind, m.find
+        a = low_start
+        while a < stop:
+            b = rfind(b"\n", a, min(a + SEGMENT_SIZE, stop)) + 1
+            if b <= a:  # a line longer than a segment: up to its end
+                b = find(b"\n", a + SEGMENT_SIZE, stop) + 1 or stop
+            if b == stop == end - offset and count and m[b - 1 : b] != b"\n":
+                counters[0] += 1  # the last line has no newline
+            if count:
+                counters[0] += m[a:b].count(b"\n")
+            spans: list[tuple[int, int]] = []
+            line_end = -1
+
+            def on_hit(to: int, a: int = a, b: int = b) -> None:
+                nonlocal line_end
+                pos = a + to
+                if pos <= line_end:  # another hit on a line already looked at
+                    return
+                line_start = rfind(b"\n", a, pos) + 1 or a
+                line_end = find(b"\n", pos, b)
+                if line_end < 0:
+                    line_end = b
+                if singles or multis:
+                    low = m[line_start:line_end].lower()
+                    for f in singles:
+                        if f not in low:
+                            return
+                    for g in multis:
+                        if not any(f in low for f in g):
+                            return
+                spans.append((line_start, line_end))
+
+            with view[a:b] as segment:
+                found.scan(segment, on_hit)
+            for line_start, line_end in spans:
+                yield m[line_start:line_end]
+            a = b
+    finally:
+        view.release()
+        m.close()
+
+
+def _iter_chunks(
+    path: str,
+    bgroups: Sequence[tuple[bytes, ...]],
+    start: int,
+    end: int,
+    count: bool,
+    counters: list[int],
+) -> Iterator[bytes]:
+    """:func:`_iter_range` by reading chunks.
 
     Chunks are read into one reused buffer; the unfinished line at its end is moved to its start
     before the next read (the buffer grows for lines longer than itself)."""
