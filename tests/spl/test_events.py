@@ -13,6 +13,22 @@ from contentkit.spl.events import Dataset, ScanStats, candidate_lines, parse_tim
 from .conftest import DATA
 
 
+@pytest.fixture(autouse=True, params=["mapped", "chunks"])
+def scan_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with both scanners of line-oriented files: the file mapped into memory
+    and searched with Hyperscan (in segments of 128 bytes, so that lines straddle segment
+    boundaries and some are longer than a segment), and the chunked reader."""
+    from contentkit.spl import events as events_mod
+    from contentkit.spl import literals
+
+    if request.param == "mapped":
+        if literals.hyperscan() is None:
+            pytest.skip("hyperscan is not installed on this platform")
+        monkeypatch.setattr(events_mod, "SEGMENT_SIZE", 128)
+    monkeypatch.setattr(events_mod, "MAPPED_SCAN", request.param == "mapped")
+    return str(request.param)
+
+
 def test_json_flattening_and_multivalue_arrays() -> None:
     raw = json.dumps(
         {

@@ -286,9 +286,14 @@ def test_merge_renames_and_fills_an_empty_result() -> None:
 
     command = _stats("stats count values(user) as v by host")
     ctx = Context(text="")
-    parts = [command.partial(iter([dict(e) for e in EVENTS[:2]]), ctx, order=False)]
-    assert list(command.merge(parts, ctx, rename={"host": "h", "v": "users"})) == [
-        {"h": "a", "count": 2, "users": ["alice", "bob"]}
+    rename = {"host": "h", "v": "users"}
+    parts = [
+        command.partial(iter([dict(e) for e in EVENTS[:2]]), ctx, order=False, rename=rename),
+        command.partial(iter([dict(e) for e in EVENTS[:1]]), ctx, order=False, rename=rename),
+    ]
+    # the group is in both parts: its row is made again from the merged states, renamed
+    assert list(command.merge(parts, ctx, rename=rename)) == [
+        {"h": "a", "count": 3, "users": ["alice", "bob"]}
     ]
     empty = _stats("stats count dc(user)")
     assert list(empty.merge([[]], ctx)) == [{"count": 0, "dc(user)": 0}]

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 from . import jsonplan, literals
 from .errors import SplError
@@ -302,38 +302,43 @@ def _extract(obj: dict[str, Any], node: _Node, out: dict[str, Any], memo: dict[s
                     flatten_selected(value, step_node, out)
 
 
+_decode_any = msgspec.json.Decoder().decode
+
 #: decode JSON events for a field plan with msgspec (see :mod:`contentkit.spl.jsonplan`)
 FAST_JSON = True
 _FAST: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
 def _fast_plan(plan: dict[str, Any]) -> jsonplan._Plan | None:
-    return jsonplan.compile_plan(plan, TIME_KEYS)
+    return jsonplan.compile_plan(plan, TIME_KEYS, parse_time)
 
 
 def _loads(raw: str) -> Any:
-    """``json.loads`` through orjson (about 2.5x faster); what orjson refuses but Python's
-    parser accepts (``NaN``, integers beyond 64 bits) goes to Python's parser."""
+    """``json.loads`` through msgspec (about 2.5x faster, and exact for integers of any size,
+    which orjson turns into floats beyond 64 bits); what msgspec refuses but Python's parser
+    accepts (``NaN``) goes to Python's parser."""
     try:
-        return orjson.loads(raw)
-    except ValueError:
+        return _decode_any(raw)
+    except msgspec.DecodeError:
         return json.loads(raw)
 
 
 def json_fields(
-    raw: str, plan: dict[str, Any] | None = None, memo: dict[str, str] | None = None
+    raw: str,
+    plan: dict[str, Any] | None = None,
+    memo: dict[str, str] | None = None,
+    data: bytes | None = None,
 ) -> tuple[dict[str, Any], float | None] | None:
+    """(fields, time) of a JSON event (``None`` when ``raw`` is no JSON object); ``data``: the
+    UTF-8 bytes ``raw`` was decoded from, if the caller has them."""
     if plan is not None and FAST_JSON:
         fast = _per_plan(_FAST, plan, _fast_plan)
         if fast is not None:
-            decoded = jsonplan.decode(raw, fast, {} if memo is None else memo)
+            if data is None:
+                data = raw.encode("utf-8", "surrogatepass")
+            decoded = jsonplan.decode(data, fast, {} if memo is None else memo)
             if decoded is not None:
-                fields, times = decoded
-                for value in times:
-                    t = parse_time(value)
-                    if t is not None:
-                        return fields, t
-                return fields, None
+                return decoded
     try:
         obj = _loads(raw)
     except ValueError:
@@ -575,13 +580,15 @@ def make_event(
     default_time: float,
     plan: dict[str, Any] | None = None,
     memo: dict[str, str] | None = None,
+    data: bytes | None = None,
 ) -> Event:
     """One event from its raw text; ``plan``: extract only these fields (JSON, see
-    :func:`field_plan`); ``memo``: shared by the events of a scan (see :func:`_extract`)."""
+    :func:`field_plan`); ``memo``: shared by the events of a scan (see :func:`_extract`);
+    ``data``: the raw text as read, when the caller has it (saves encoding it again)."""
     fields: dict[str, Any]
     t: float | None
     if fmt == "json":
-        parsed = json_fields(raw, plan, memo)
+        parsed = json_fields(raw, plan, memo, data)
         if parsed is None:
             fields, t = kv_fields(raw)
         else:
@@ -743,14 +750,14 @@ def scan_file_lines(
             )
         counters = [0, 0]
         try:
-            lines = _decode(_iter_range(str(path), bgroups, bounds[0], bounds[1], count, counters))
+            lines = _iter_range(str(path), bgroups, bounds[0], bounds[1], count, counters)
             if reduce is not None and parse is not None:
                 events = list(_parse_lines(lines, parse))
                 if stats is not None:
                     stats.events_parsed += len(events)
                 yield reduce(events)
             else:
-                yield from lines if parse is None else _parse_lines(lines, parse)
+                yield from _decode(lines) if parse is None else _parse_lines(lines, parse)
         finally:
             if stats is not None:
                 stats.events_scanned += counters[0]
@@ -806,11 +813,20 @@ def _line_bounds(path: str, size: int, parts: int) -> list[int]:
     return bounds
 
 
-def _parse_lines(lines: Iterable[str], parse: _ParseSpec) -> Iterator[Event]:
+def _parse_lines(lines: Iterable[bytes | str], parse: _ParseSpec) -> Iterator[Event]:
+    """Events of lines, as read (bytes: decoded here, blank ones skipped) or decoded."""
     fmt, meta, default_time, plan, enrich, early = parse
     memo: dict[str, str] = {}
     early_plan, early_ok, early_enrich = early if early is not None else (None, None, None)
-    for line in lines:
+    for item in lines:
+        data: bytes | None = None
+        if type(item) is bytes:
+            data = item
+            line = item.decode("utf-8", "replace").rstrip("\r")
+            if not line or line.isspace():
+                continue
+        else:
+            line = item  # type: ignore[assignment]
         if len(memo) > 100_000:  # mostly distinct values: not worth it
             memo.clear()
         if early_ok is not None:
@@ -819,7 +835,7 @@ def _parse_lines(lines: Iterable[str], parse: _ParseSpec) -> Iterator[Event]:
                 early_enrich(light)
             if not early_ok(light):
                 continue
-        event = make_event(line, fmt, meta, default_time, plan, memo)
+        event = make_event(line, fmt, meta, default_time, plan, memo, data)
         if enrich is not None:
             enrich(event)
         yield event
@@ -937,12 +953,12 @@ def _scan_range(
     reduce: Reducer | None = None,
 ) -> tuple[Any, bool, int, int]:
     counters = [0, 0]
-    lines = _decode(_iter_range(path, bgroups, start, end, count, counters))
+    lines = _iter_range(path, bgroups, start, end, count, counters)
     if reduce is not None and parse is not None:
         events = list(_parse_lines(lines, parse))
         return (reduce(events), len(events)), True, counters[0], counters[1]
     in_worker = parse is not None and PARSE_IN_WORKERS
-    items = list(_parse_lines(lines, parse) if in_worker and parse is not None else lines)
+    items = list(_parse_lines(lines, parse) if in_worker and parse is not None else _decode(lines))
     return items, in_worker, counters[0], counters[1]
 
 
@@ -992,8 +1008,8 @@ SEGMENT_SIZE = 32 * 1024 * 1024
 
 
 @lru_cache(maxsize=64)
-def _driver_set(driver: tuple[bytes, ...]) -> literals.LiteralSet:
-    return literals.LiteralSet(driver, caseless=True)
+def _line_finder(driver: tuple[bytes, ...]) -> literals.LineFinder:
+    return literals.LineFinder(driver)
 
 
 def _iter_mapped(
@@ -1004,9 +1020,9 @@ def _iter_mapped(
     count: bool,
     counters: list[int],
 ) -> Iterator[bytes]:
-    """:func:`_iter_range` over the file mapped into memory: Hyperscan reports where the driver
-    fragments end (ASCII case-insensitively, no lower-cased copy of the data is made); only the
-    lines around the hits are looked at, as in :func:`_spans`."""
+    """:func:`_iter_range` over the file mapped into memory: Hyperscan reports the lines holding
+    a driver fragment (ASCII case-insensitively; no lower-cased copy of the data is made), and
+    the other groups are checked on those lines, as in :func:`_spans`."""
     import mmap
 
     if end <= start:
@@ -1026,33 +1042,24 @@ def _iter_mapped(
     fh.close()
     view = memoryview(m)
     try:
-        low_start, stop = start - offset, end - offset
-        counters[1] += stop - low_start
-        sample = m[low_start : low_start + PLAN_SAMPLE].lower() if len(bgroups) > 1 else None
+        first, stop = start - offset, end - offset
+        counters[1] += stop - first
+        sample = m[first : first + PLAN_SAMPLE].lower() if len(bgroups) > 1 else None
         driver, singles, multis = _make_plan(bgroups, sample)
-        found = _driver_set(driver)
-        rfind, find = m.rfind, m.find
-        a = low_start
+        finder = _line_finder(driver)
+        rfind = m.rfind
+        a = first
         while a < stop:
             b = rfind(b"\n", a, min(a + SEGMENT_SIZE, stop)) + 1
-            if b <= a:  # a line longer than a segment: up to its end
-                b = find(b"\n", a + SEGMENT_SIZE, stop) + 1 or stop
-            if b == stop == end - offset and count and m[b - 1 : b] != b"\n":
-                counters[0] += 1  # the last line has no newline
+            if b <= a:  # a line longer than a segment (or the last line): up to its end
+                b = m.find(b"\n", a + SEGMENT_SIZE, stop) + 1 or stop
             if count:
                 counters[0] += m[a:b].count(b"\n")
             spans: list[tuple[int, int]] = []
-            line_end = -1
 
-            def on_hit(to: int, a: int = a, b: int = b) -> None:
-                nonlocal line_end
-                pos = a + to
-                if pos <= line_end:  # another hit on a line already looked at
-                    return
-                line_start = rfind(b"\n", a, pos) + 1 or a
-                line_end = find(b"\n", pos, b)
-                if line_end < 0:
-                    line_end = b
+            def on_line(to: int, a: int = a, spans: list[tuple[int, int]] = spans) -> None:
+                line_end = a + to - 1
+                line_start = rfind(b"\n", a, line_end) + 1 or a
                 if singles or multis:
                     low = m[line_start:line_end].lower()
                     for f in singles:
@@ -1064,9 +1071,15 @@ def _iter_mapped(
                 spans.append((line_start, line_end))
 
             with view[a:b] as segment:
-                found.scan(segment, on_hit)
+                finder.scan(segment, on_line)
             for line_start, line_end in spans:
                 yield m[line_start:line_end]
+            if b == stop and m[b - 1 : b] != b"\n":  # the last line has no newline
+                last = m[rfind(b"\n", a, b) + 1 or a : b]
+                if count:
+                    counters[0] += 1
+                if last and all(any(f in last.lower() for f in g) for g in bgroups):
+                    yield last
             a = b
     finally:
         view.release()
@@ -1137,7 +1150,7 @@ def _iter_chunks(
 def _decode(lines: Iterable[bytes]) -> Iterator[str]:
     for line in lines:
         text = line.decode("utf-8", "replace").rstrip("\r")
-        if text.strip():
+        if text and not text.isspace():
             yield text
 
 

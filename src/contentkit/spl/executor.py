@@ -317,14 +317,14 @@ def _partial_stats(
         for cmd in streaming:
             stream = guard(cmd.execute(stream, ctx))
         if fill is None:
-            return ("groups", stats_cmd.partial(stream, ctx, ordered))
+            return ("groups", stats_cmd.partial(stream, ctx, ordered, rename))
         kept = list(stream)
         present = {f for f in needed if any(f in e for e in kept)}
         if present == needed:
             # every field the stats reads is filled (when empty) in all parts, as here; the
             # other fields of the events do not matter
             _fill(kept, needed, fill.value)
-            return ("groups", stats_cmd.partial(kept, ctx, ordered))
+            return ("groups", stats_cmd.partial(kept, ctx, ordered, rename))
         return ("events", kept, present)
 
     stats = ctx.stats
@@ -346,7 +346,7 @@ def _partial_stats(
             continue
         assert fill is not None
         _fill(p[1], filled, fill.value)
-        partials.append(stats_cmd.partial(p[1], ctx, ordered))
+        partials.append(stats_cmd.partial(p[1], ctx, ordered, rename))
     return stats_cmd.merge(partials, ctx, rename)
 
 

@@ -16,8 +16,10 @@ could spell one).  Input msgspec refuses (not an object, ``NaN``) also goes to t
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
@@ -36,22 +38,25 @@ class _Empty(msgspec.Struct, gc=False):
 class _Plan:
     """The decoder and reader of one field plan (see :func:`compile_plan`)."""
 
-    __slots__ = ("decode", "read", "markers", "time_attrs")
+    __slots__ = ("decode", "markers", "read")
 
     def __init__(
         self,
-        decode: Callable[[str], Any],
-        read: Callable[[Any, dict[str, Any], Callable[[str, str], str]], None],
+        decode: Callable[[bytes], Any],
+        read: Callable[[Any, dict[str, Any], Callable[[str, str], str]], float | None],
         markers: LiteralSet,
-        time_attrs: tuple[str, ...],
     ) -> None:
         self.decode = decode
         self.read = read
         self.markers = markers
-        self.time_attrs = time_attrs
 
 
 _SCALAR_TYPES = (str, int, float, bool, type(None))
+
+
+def _union(*types: Any) -> Any:
+    """The union of types made at run time (``a | b | ...``)."""
+    return functools.reduce(operator.or_, types)
 
 
 def _keys(node: dict[str, Any]) -> list[str]:
@@ -68,10 +73,10 @@ def _value_type(node: dict[str, Any], counter: list[int]) -> tuple[Any, _Node]:
     item = node.get("{}")
     if item is not None:
         item_type, item_node = _value_type(item, counter)
-        list_type: Any = list[item_type]
+        list_type: Any = list.__class_getitem__(item_type)
     else:
         list_type, item_node = list[Raw], None
-    value_type = Union[struct, list_type, *_SCALAR_TYPES]  # noqa: UP007
+    value_type = _union(struct, list_type, *_SCALAR_TYPES)
     return value_type, (node.get(""), fields, item_node, struct)
 
 
@@ -85,12 +90,12 @@ def _struct(
     for i, key in enumerate(keys):
         attr = f"f{i}"
         value_type, child = _value_type(node[key], counter)
-        spec.append((attr, Union[value_type, UnsetType], UNSET))  # noqa: UP007
+        spec.append((attr, _union(value_type, UnsetType), UNSET))
         rename[attr] = key
         fields.append((attr, child))
     for j, key in enumerate(extra):
         attr = f"t{j}"
-        time_type = Union[_Empty, list[Raw], *_SCALAR_TYPES, UnsetType]  # noqa: UP007
+        time_type = _union(_Empty, list[Raw], *_SCALAR_TYPES, UnsetType)
         spec.append((attr, time_type, UNSET))
         rename[attr] = key
     struct = msgspec.defstruct(f"_S{counter[0]}", spec, rename=rename, gc=False)
@@ -106,7 +111,12 @@ def _struct(
 class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.consts: dict[str, Any] = {"UNSET": UNSET, "_SC": _SCALAR_TYPES[1:], "_scalar": _scalar}
+        self.consts: dict[str, Any] = {
+            "UNSET": UNSET,
+            "_SC": _SCALAR_TYPES[1:],
+            "_TS": _SCALAR_TYPES,
+            "_scalar": _scalar,
+        }
 
     def const(self, value: Any) -> str:
         name = f"c{len(self.consts)}"
@@ -163,13 +173,26 @@ class _Writer:
             self.emit(depth, "pass")
 
 
-def _reader(fields: tuple[tuple[str, Any], ...]) -> Any:
+def _reader(
+    fields: tuple[tuple[str, Any], ...],
+    time_attrs: tuple[str, ...],
+    parse_time: Callable[[Any], float | None],
+) -> Any:
+    """``read(struct, out, memo.setdefault)``: fills ``out`` with the plan's fields and returns
+    the event's time (the first time key with a scalar value :func:`parse_time` reads)."""
     w = _Writer()
     w.emit(0, "def read(o, out, memo):")
     w.fields(fields, "o", 1, False)
+    for attr in time_attrs:
+        w.emit(1, f"v = o.{attr}")
+        w.emit(1, "if v is not UNSET and v.__class__ in _TS:")
+        w.emit(2, "t = parse_time(v)")
+        w.emit(2, "if t is not None:")
+        w.emit(3, "return t")
+    w.emit(1, "return None")
     code = "\n".join(w.lines)
-    namespace = dict(w.consts)
-    exec(compile(code, "<contentkit json plan>", "exec"), namespace)  # noqa: S102 - generated
+    namespace = dict(w.consts, parse_time=parse_time)
+    exec(compile(code, "<contentkit json plan>", "exec"), namespace)
     return namespace["read"]
 
 
@@ -181,10 +204,15 @@ def _all_keys(node: dict[str, Any], out: set[str]) -> None:
             _all_keys(child, out)
 
 
-def compile_plan(plan: dict[str, Any], time_keys: tuple[str, ...]) -> _Plan | None:
+def compile_plan(
+    plan: dict[str, Any],
+    time_keys: tuple[str, ...],
+    parse_time: Callable[[Any], float | None],
+) -> _Plan | None:
     """The fast decoder of ``plan`` (``None`` when it cannot be used for this plan: a key that
-    JSON would have to escape)."""
-    keys = set()
+    JSON would have to escape); an event's time is ``parse_time`` of the value of the first of
+    ``time_keys`` it has with a scalar value that ``parse_time`` reads."""
+    keys: set[str] = set()
     _all_keys(plan, keys)
     if any(ch in key for key in keys for ch in '"\\') or any(
         ord(ch) < 0x20 for key in keys for ch in key
@@ -198,31 +226,24 @@ def compile_plan(plan: dict[str, Any], time_keys: tuple[str, ...]) -> _Plan | No
     attr_of.update({key: f"t{j}" for j, key in enumerate(extra)})
     return _Plan(
         msgspec.json.Decoder(struct).decode,
-        _reader(fields),
+        _reader(fields, tuple(attr_of[k] for k in time_keys), parse_time),
         LiteralSet([f'"{k}.'.encode() for k in sorted(keys)] + [b"\\u"]),
-        tuple(attr_of[k] for k in time_keys),
     )
 
 
 def decode(
-    raw: str, compiled: _Plan, memo: dict[str, str]
-) -> tuple[dict[str, Any], list[Any]] | None:
-    """(fields of the plan, candidate time values in order of preference) of the JSON object
-    ``raw``, or ``None`` when the slow path must decide (see the module's comment)."""
-    if compiled.markers.search(raw.encode("utf-8", "surrogatepass")):
+    data: bytes, compiled: _Plan, memo: dict[str, str]
+) -> tuple[dict[str, Any], float | None] | None:
+    """(fields of the plan, the event's time if it has one) of the JSON object in the UTF-8
+    bytes ``data``, or ``None`` when the slow path must decide (see the module's comment)."""
+    if compiled.markers.search(data):
         return None
     try:
-        obj = compiled.decode(raw)
+        obj = compiled.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     out: dict[str, Any] = {}
-    compiled.read(obj, out, memo.setdefault)
-    times = []
-    for attr in compiled.time_attrs:
-        value = getattr(obj, attr)
-        if value is not UNSET and type(value) in _SCALAR_TYPES:
-            times.append(value)
-    return out, times
+    return out, compiled.read(obj, out, memo.setdefault)
 
 
 def _scalar(v: Any) -> str:

@@ -9,6 +9,7 @@ dataset scanner keeps its ``lower()`` + ``find`` loop (see :mod:`contentkit.spl.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -23,6 +24,10 @@ def hyperscan() -> Any | None:
     except Exception:  # an ImportError, or a missing shared library / CPU feature
         return None
     return hs
+
+
+def _stop_scan(*_: Any) -> bool:
+    return True
 
 
 def _pattern(literal: bytes) -> bytes:
@@ -49,44 +54,56 @@ class LiteralSet:
                 flags=[flags | hs.HS_FLAG_SINGLEMATCH] * len(self.literals),
             )
             self._db = db
-            self._all: Any = None
-            self._caseless = caseless
+            self._stop = hs.ScanTerminated
         else:
             import re2
 
+            # caseless: the data is lower-cased (ASCII only, as Hyperscan and bytes.lower() do;
+            # RE2's own case folding would also fold Latin-1 letters)
+            self._lower = caseless
+            lits = [lit.lower() for lit in self.literals] if caseless else self.literals
             options = re2.Options()
-            options.case_sensitive = not caseless
             options.encoding = re2.Options.Encoding.LATIN1
-            self._rx = re2.compile(b"|".join(re.escape(lit) for lit in self.literals), options)
+            self._rx = re2.compile(b"|".join(re.escape(lit) for lit in lits), options)
 
     def search(self, data: bytes) -> bool:
         """Whether one of the literals occurs in ``data``."""
         if self._db is not None:
-            found = []
             try:
-                self._db.scan(data, match_event_handler=lambda *_: found.append(1) or True)
-            except hyperscan().ScanTerminated:  # the handler stopped it at the first match
-                pass
-            return bool(found)
-        return self._rx.search(data) is not None
+                self._db.scan(data, match_event_handler=_stop_scan)
+            except self._stop:  # stopped at the first match
+                return True
+            return False
+        return self._rx.search(data.lower() if self._lower else data) is not None
 
-    def scan(self, data: Any, on_hit: Callable[[int], Any]) -> None:
-        """``on_hit(end offset)`` for every occurrence in ``data`` (a bytes-like object), in
-        order of end offsets; ``on_hit`` returning true stops the scan.  Hyperscan only."""
+
+class LineFinder:
+    """Finds the lines that contain one of some fragments, ASCII case-insensitively, with one
+    Hyperscan pattern: the fragments followed by the rest of the line, so that a line is reported
+    once, at its newline, however many hits it has.  (Patterns requiring the fragments of
+    several groups on one line, in every order, were measured twice as slow as checking the
+    other groups on the lines found.)"""
+
+    def __init__(self, fragments: Sequence[bytes]) -> None:
         hs = hyperscan()
         if hs is None:
-            raise RuntimeError("LiteralSet.scan needs hyperscan")
-        if self._all is None:
-            db = hs.Database(mode=hs.HS_MODE_BLOCK)
-            flags = hs.HS_FLAG_CASELESS if self._caseless else 0
-            db.compile(
-                expressions=[_pattern(lit) for lit in self.literals],
-                ids=list(range(len(self.literals))),
-                elements=len(self.literals),
-                flags=[flags] * len(self.literals),
-            )
-            self._all = db
-        try:
-            self._all.scan(data, match_event_handler=lambda _id, _from, to, _f, _c: on_hit(to))
-        except hs.ScanTerminated:
-            pass
+            raise RuntimeError("LineFinder needs hyperscan")
+        if not fragments or any(not f or b"\n" in f for f in fragments):
+            raise ValueError("fragments must be non-empty and hold no newline")
+        alternatives = b"|".join(_pattern(f) for f in fragments)
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        db.compile(
+            expressions=[b"(?:" + alternatives + b")[^\\n]*\\n"],
+            ids=[0],
+            elements=1,
+            flags=[hs.HS_FLAG_CASELESS],
+        )
+        self._db = db
+        self._stop = hs.ScanTerminated
+
+    def scan(self, data: Any, on_line: Callable[[int], Any]) -> None:
+        """``on_line(offset just after the newline)`` for each matching line of ``data`` that
+        ends with a newline, in order (a last line without one is the caller's to check);
+        ``on_line`` returning true stops the scan."""
+        with contextlib.suppress(self._stop):  # on_line stopped the scan
+            self._db.scan(data, match_event_handler=lambda _id, _from, to, _f, _c: on_line(to))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command, Expr
 from ..errors import SplError
 from ..lexer import Kind, Token, search_word
+from ..resultorder import KeyCoder, sorted_keys
 from ..values import as_list, compare_values, normalize, to_number, to_str
 from . import register
 
@@ -628,12 +629,15 @@ class StatsCommand(Command):
         for e in events:
             if by:
                 key: tuple[Any, ...] = tuple(map(e.get, by))
-                if set(map(type, key)) == _ONLY_STR:  # one string per field: the group key
-                    entry = groups.get(key)
-                    if entry is None:
-                        entry = groups[key] = (key, new_state())
-                        if firsts is not None:
-                            firsts.append(e)
+                try:
+                    entry = groups.get(key)  # a group of string keys (no other key is stored)
+                except TypeError:  # a multivalue field (a list) in the key
+                    entry = None
+                if entry is None and set(map(type, key)) == _ONLY_STR:
+                    entry = groups[key] = (key, new_state())  # one string per field: the key
+                    if firsts is not None:
+                        firsts.append(e)
+                if entry is not None:
                     for agg, get in zip(entry[1], getters):  # noqa: B905 - as long
                         agg.add(get(e), e)
                     continue
@@ -666,17 +670,42 @@ class StatsCommand(Command):
         whatever the order of the events (count, dc, values of fields)."""
         return all(a.expr is None and a.func in _MERGEABLE for a in self.aggregations)
 
-    def partial(self, events: Iterable[Event], ctx: Context, order: bool = True) -> list[Any]:
+    def partial(
+        self,
+        events: Iterable[Event],
+        ctx: Context,
+        order: bool = True,
+        rename: dict[str, str] | None = None,
+    ) -> list[Any]:
         """The partial aggregation of a part of the events (in their order), picklable: per
-        group (string key, key as first seen, time of its first event, states).  ``order``:
-        the events are newest first (groups then merge by the time of their first events)."""
+        group, in result order, (code of its key (see :mod:`..resultorder`), minus the time of
+        its first event, string key, its result row, the states of its aggregations).  The
+        process scanning a part does this, the sorting and the result rows included, so that
+        :meth:`merge` is left little to do.  ``order``: the events are newest first (groups
+        then merge by the time of their first events).  ``rename``: see :meth:`merge`."""
         g = _Grouper(self.aggregations, self.by, ctx, self.pos)
         firsts: list[Event] = []
         groups = self._groups(g, events, firsts)
-        return [
-            (k, key, _event_time(first) if order else 0.0, [a.partial() for a in state])
-            for (k, (key, state)), first in zip(groups.items(), firsts, strict=True)
-        ]
+        by, names = self._names(g, rename)
+        code = KeyCoder().code
+        entries = []
+        for (k, (key, state)), first in zip(groups.items(), firsts, strict=True):
+            row: dict[str, Any] = dict(zip(by, key, strict=True))
+            for name, agg in zip(names, state):  # noqa: B905 - as long
+                v = agg.result()
+                if v is not None:
+                    row[name] = v
+            t = -_event_time(first) if order else 0.0
+            entries.append((code(k), t, k, row, [a.partial() for a in state]))
+        entries.sort(key=_entry_order)  # stable: ties keep the order of first appearance
+        return entries
+
+    def _names(
+        self, g: _Grouper, rename: dict[str, str] | None
+    ) -> tuple[tuple[str, ...], list[str]]:
+        if not rename:
+            return self.by, g.names
+        return tuple(rename.get(b, b) for b in self.by), [rename.get(n, n) for n in g.names]
 
     def layouts(self) -> list[tuple[str, ...]] | None:
         """The possible field names of the result rows, in order (an aggregation without a
@@ -697,41 +726,44 @@ class StatsCommand(Command):
         named by ``rename`` (old -> new), see :meth:`RenameCommand.in_place`).
 
         The events of all parts in order, newest first, would be the events of each part merged
-        by time (ties: earlier parts first); a group first appears with its first event."""
-        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
-        entries = [
-            (-t, part_no, i, k, key, states)
-            for part_no, part in enumerate(parts)
-            for i, (k, key, t, states) in enumerate(part)
-        ]
+        by time (ties: earlier parts first); a group first appears with its first event, and
+        groups whose keys compare equal keep the order of their first appearance.  Each part is
+        sorted by (key code, first appearance): sorting their concatenation (stably, by the
+        same) merges the sorted runs, and a group's first entry comes first."""
+        entries: list[Any] = []
+        for part in parts:
+            entries.extend(part)
         entries.sort(key=_entry_order)
-        # string key -> (key as first seen, partial states of all its parts' events)
-        groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Any]]] = {}
-        for _, _, _, k, key, states in entries:
-            entry = groups.get(k)
-            if entry is None:  # usually the only part with the group
-                groups[k] = (key, states)
+        g = _Grouper(self.aggregations, self.by, ctx, self.pos)
+        by, names = self._names(g, rename)
+        finals = [type(agg).final for agg in g.new_state()]
+        rows: list[dict[str, Any]] = []
+        states_of: list[list[Any]] = []
+        seen: dict[tuple[str, ...], int] = {}  # string key -> index of its row
+        in_several: set[int] = set()  # the rows of groups found in several parts
+        for _, _, k, row, states in entries:
+            at = seen.get(k)
+            if at is None:
+                seen[k] = len(rows)
+                rows.append(row)
+                states_of.append(states)
                 continue
-            merged = g.new_state()
-            for agg, p, q in zip(merged, entry[1], states):  # noqa: B905 - as long
+            combined = g.new_state()
+            for agg, p, q in zip(combined, states_of[at], states):  # noqa: B905 - as long
                 agg.absorb(p)
                 agg.absorb(q)
-            groups[k] = (entry[0], [agg.partial() for agg in merged])
-        if not groups and not self.by:
-            groups[()] = ((), [agg.partial() for agg in g.new_state()])
-        by, names = self.by, g.names
-        if rename:
-            by = tuple(rename.get(b, b) for b in by)
-            names = [rename.get(n, n) for n in names]
-        finals = [type(agg).final for agg in g.new_state()]
-        for k in _sorted_keys(groups):
-            key, states = groups[k]
-            row: dict[str, Any] = dict(zip(by, key, strict=True))
-            for name, final, p in zip(names, finals, states):  # noqa: B905 - as long
+            states_of[at] = [agg.partial() for agg in combined]
+            in_several.add(at)
+        for at in in_several:
+            row = {b: rows[at][b] for b in by}
+            for name, final, p in zip(names, finals, states_of[at]):  # noqa: B905 - as long
                 v = final(p)
                 if v is not None:
                     row[name] = v
-            yield row
+            rows[at] = row
+        if not rows and not self.by:
+            rows.append(_row(by, (), names, g.new_state()))
+        yield from rows
 
 
 def _row(by: tuple[str, ...], key: tuple[Any, ...], names: list[str], state: list[Agg]) -> Event:
@@ -744,7 +776,7 @@ def _row(by: tuple[str, ...], key: tuple[Any, ...], names: list[str], state: lis
 
 
 def _entry_order(entry: tuple[Any, ...]) -> tuple[Any, ...]:
-    return entry[:3]
+    return entry[:2]
 
 
 #: aggregation functions whose partial states merge exactly (see :meth:`Agg.absorb`)
@@ -757,32 +789,8 @@ def _event_time(event: Event) -> float:
 
 
 def _sorted_keys(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Group keys in result order: field by field, numbers first (numerically), then strings
-    (keys that compare equal keep their order).
-
-    Each distinct value is ranked once; the keys are then sorted by the bytes of their ranks."""
-    keys = list(keys)
-    distinct = {v for key in keys for v in key}
-    ranks: list[tuple[str, int]] = []
-    previous: tuple[int, float, bytes] | None = None
-    r = -1
-    for v, sk in sorted(((v, _sort_key(v)) for v in distinct), key=lambda vs: vs[1]):
-        if sk != previous:
-            r, previous = r + 1, sk
-        ranks.append((v, r))
-    # a key sorts like the bytes of its ranks, big-endian and of fixed width
-    width = max(1, (r.bit_length() + 7) // 8)
-    code = {v: rank.to_bytes(width, "big") for v, rank in ranks}
-    join, get = b"".join, code.__getitem__
-    return sorted(keys, key=lambda t: join(map(get, t)))
-
-
-def _sort_key(s: str) -> tuple[int, float, bytes]:
-    if s and (s[0] in "0123456789-+." or s[0] == " "):
-        n = to_number(s)
-        if n is not None:
-            return (0, float(n), b"")
-    return (1, 0.0, s.encode("utf-8", "surrogatepass"))
+    """Group keys in result order (see :mod:`..resultorder`)."""
+    return sorted_keys(keys)
 
 
 @dataclass(frozen=True)
