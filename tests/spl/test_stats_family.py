@@ -186,7 +186,7 @@ def test_numeric_aggregations_on_a_known_sample() -> None:
             "c": 9,
             "d": 6,
             "e": 6,
-            "md": 4.5,
+            "md": 5,  # an even count: the higher of the two middle values (median's page)
         }
     ]
     # one value: no sample deviation, a population deviation of 0
