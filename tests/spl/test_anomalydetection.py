@@ -140,3 +140,41 @@ def test_example_4_iqr_runs_outlier_with_its_options() -> None:
 def test_bad_options_are_parse_errors(search: str, message: str) -> None:
     with pytest.raises(SplError, match=message):
         spl.parse(f"search * | {search}")
+
+
+@pytest.mark.corpus
+def test_the_corpus_detection_runs_and_ranks_the_rare_user_first() -> None:
+    # security_content 5.13.0 "AWS Exfiltration via Anomalous GetObject API Activity", over
+    # CloudTrail events with the fields the AWS add-on gives them
+    from tests.conftest import CORPUS_5, need
+
+    from .test_corpus import _load, _macros
+
+    root = need(CORPUS_5)
+    det = _load(root / "detections/cloud/aws_exfiltration_via_anomalous_getobject_api_activity.yml")
+    macros = _macros(root)
+    name = "aws_exfiltration_via_anomalous_getobject_api_activity_filter"
+    macros.setdefault(name, spl.MacroDef(name, "search *"))
+    search = spl.expand(det["search"], macros)
+    common = {
+        "sourcetype": "aws:cloudtrail",
+        "eventName": "GetObject",
+        "signature": "GetObject",
+        "dest": "s3.amazonaws.com",
+        "user_agent": "aws-cli",
+        "src": "10.0.0.1",
+        "vendor_account": "111",
+        "vendor_region": "us-east-1",
+        "vendor_product": "AWS CloudTrail",
+        "requestParameters.bucketName": "data",
+    }
+    events = [
+        {**common, "_time": 600 * i, "_raw": f"get {i}", "user_name": "svc"} for i in range(30)
+    ]
+    events += [
+        {**common, "_time": 60 * i, "_raw": f"burst {i}", "user_name": "mallory"} for i in range(40)
+    ]
+    rows = spl.run(search, events)
+    assert rows and all("probable_cause" in r for r in rows)
+    worst = min(rows, key=lambda r: r["log_event_prob"])
+    assert worst["user"] == "mallory"
