@@ -21,7 +21,6 @@ NOT_RUN = {
     "mstats": "metrics indexes",
     "apply": "MLTK",
     "fit": "MLTK",
-    "anomalydetection": "its automatic threshold is not documented",
     "cyberchef": "an app's custom command",
     "dnstwist": "an app's custom command",
 }

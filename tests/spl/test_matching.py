@@ -43,7 +43,8 @@ E = [
         # != and NOT: != needs the field, NOT does not
         ("user!=bob", ["1", "3", "4"]),
         ("NOT user=bob", ["1", "3", "4", "5"]),
-        ("user!=*", ["5"]),
+        ("user!=*", []),  # "search" example 6: "fieldA!=* never returns any events"
+        ("NOT user=*", ["5"]),
         ("count!=10", ["2", "3"]),
         # relational: numeric bounds only match numbers
         ("count>9", ["1"]),
@@ -84,7 +85,10 @@ def test_terms_match_field_values_when_there_is_no_raw_text() -> None:
 def test_an_empty_value_is_no_value() -> None:
     rows = [{"id": "a", "user": ""}, {"id": "b", "user": []}, {"id": "c", "user": "x"}]
     assert matches("user=*", rows) == ["c"]
-    assert matches("user!=*", rows) == ["a", "b"]
+    assert matches("NOT user=*", rows) == ["a", "b"]
+    assert matches("user!=*", rows) == []
+    assert matches("user!=y", rows) == ["c"]  # != needs a value
+    assert matches("NOT user=y", rows) == ["a", "b", "c"]
 
 
 def test_numbers_in_events_and_searches() -> None:

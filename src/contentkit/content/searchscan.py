@@ -195,6 +195,22 @@ _OPAQUE_COMMANDS = {
 _AGG_COMMANDS = {"stats", "tstats", "chart", "timechart", "sistats", "mstats"}
 
 
+def _top_fields(args: str) -> set[str]:
+    """Output fields of ``top``/``rare`` (Search Reference "top"): a leading ``<N>`` is the
+    limit, ``countfield``/``percentfield`` rename and ``showcount``/``showperc`` drop the two
+    added fields."""
+    tokens = _WORD.findall(args)
+    if tokens and tokens[0].isdigit():
+        tokens = tokens[1:]
+    options = {k.lower(): _unquote(v) for k, _, v in (t.partition("=") for t in tokens if "=" in t)}
+    fields = {_unquote(t) for t in tokens if "=" not in t and t.lower() != "by"}
+    if options.get("showcount", "t").lower() not in ("f", "false", "0", "no"):
+        fields.add(options.get("countfield", "count"))
+    if options.get("showperc", "t").lower() not in ("f", "false", "0", "no"):
+        fields.add(options.get("percentfield", "percent"))
+    return fields
+
+
 def _unquote(token: str) -> str:
     if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
         return token[1:-1]
@@ -269,10 +285,7 @@ def _follow(segments: list[str]) -> set[str] | None:
         if command in _AGG_COMMANDS:
             fields = _aggregate_fields(args)
         elif command in {"top", "rare"}:
-            fields = {
-                _unquote(t) for t in _WORD.findall(args) if "=" not in t and t.lower() != "by"
-            }
-            fields |= {"count", "percent"}
+            fields = _top_fields(args)
         elif command == "table":
             fields = {_unquote(t) for t in _WORD.findall(args)}
         elif command == "fields":

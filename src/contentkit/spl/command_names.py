@@ -8,6 +8,8 @@ from __future__ import annotations
 IMPLEMENTED_COMMANDS: frozenset[str] = frozenset(
     {
         "addtotals",
+        "anomalousvalue",
+        "anomalydetection",
         "append",
         "appendpipe",
         "bin",
@@ -90,8 +92,6 @@ PARSE_ONLY_COMMANDS: frozenset[str] = frozenset(
         "addtotals",
         "analyzefields",
         "anomalies",
-        "anomalousvalue",
-        "anomalydetection",
         "appendcols",
         "appendpipe",
         "apply",

@@ -123,9 +123,14 @@ def _num_op(op: str) -> Callable[[Any, Any], Any]:
 
 
 def compare(op: str, a: Any, b: Any) -> Any:
-    """Eval-language comparison: case-sensitive, numeric when both sides are numbers."""
+    """Eval-language comparison: case-sensitive, numeric when both sides are numbers.
+
+    A comparison with a null side is false, not null, so ``where NOT x="a"`` keeps the events
+    without ``x`` and ``where x!="a"`` drops them: the difference the Search Reference ("search",
+    example 6, "Using the NOT or != comparisons") documents between ``NOT`` and ``!=``.
+    """
     if a is None or b is None:
-        return None
+        return False
     if isinstance(a, list):
         return any(compare(op, x, b) for x in a)
     if isinstance(b, list):

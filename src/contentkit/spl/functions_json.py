@@ -51,11 +51,9 @@ def get_path(obj: Any, path: str) -> list[Any]:
     for kind, arg in _steps(path):
         nxt: list[Any] = []
         for c in current:
-            if kind == "key":
+            if kind == "key":  # an object member only: arrays need an explicit {} or {N}
                 if isinstance(c, dict) and arg in c:
                     nxt.append(c[arg])
-                elif isinstance(c, list):  # a.b over an array of objects: each element
-                    nxt.extend(x[arg] for x in c if isinstance(x, dict) and arg in x)
             elif isinstance(c, list):
                 if arg is None:
                     nxt.extend(c)
@@ -65,7 +63,7 @@ def get_path(obj: Any, path: str) -> list[Any]:
     return current
 
 
-def _as_field(value: Any) -> Any:
+def json_field(value: Any) -> Any:
     """A JSON value as an eval value: strings as is, other scalars and containers as JSON."""
     if isinstance(value, str):
         return value
@@ -95,14 +93,18 @@ def json_extract(v: Any, *paths: Any) -> Any:
     obj = _load(v)
     if obj is _MISSING:
         return None
-    if not paths:
-        return dumps(obj)
+    if not paths:  # the JSON as a native value: a string as is, null as null
+        return None if obj is None else json_field(obj)
     out: list[Any] = []
     for p in paths:
-        found = get_path(obj, to_str(p))
-        out.append(found[0] if len(found) == 1 else found if found else None)
+        path = to_str(p)
+        found = get_path(obj, path)
+        if ("index", None) in _steps(path):  # {}: every element, always an array
+            out.append(found if found else None)
+        else:
+            out.append(found[0] if len(found) == 1 else found if found else None)
     if len(out) == 1:
-        return None if out[0] is None else _as_field(out[0])
+        return None if out[0] is None else json_field(out[0])
     return dumps(out)
 
 
@@ -113,7 +115,7 @@ def json_extract_exact(v: Any, *keys: Any) -> Any:
         return None
     vals = [obj.get(to_str(k)) for k in keys]
     if len(vals) == 1:
-        return None if vals[0] is None else _as_field(vals[0])
+        return None if vals[0] is None else json_field(vals[0])
     return dumps(vals)
 
 
@@ -129,7 +131,7 @@ def spath(v: Any, path: Any) -> Any:
     if obj is _MISSING:
         return None
     found = get_path(obj, to_str(path))
-    return normalize([_as_field(x) for x in found])
+    return normalize([json_field(x) for x in found])
 
 
 @function("json_object", 0, None)

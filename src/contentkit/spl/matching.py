@@ -200,13 +200,13 @@ def _compile_compare(expr: Compare) -> Predicate:
             return any(m(x) for x in as_list(v))
 
         return eq
-    if op == "!=":
+    if op == "!=":  # the field must have a (non-empty) value: "fieldA!=* never returns any events"
         if value == "*":
-            return lambda e: e.get(name) in (None, [], "")
+            return lambda e: False
         m = _value_matcher(value)
 
         def ne(e: Event) -> bool:
-            vals = as_list(e.get(name))
+            vals = [v for v in as_list(e.get(name)) if v != ""]
             return bool(vals) and not any(m(v) for v in vals)
 
         return ne

@@ -42,6 +42,7 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         from . import (  # noqa: F401
+            anomaly,
             charting,
             combine,
             evaluation,
@@ -55,6 +56,7 @@ def _load() -> None:
             search,
             stats,
             text,
+            toprare,  # after stats: replaces its top/rare
             transaction,
             tstats,
         )

@@ -194,8 +194,8 @@ class Numeric(Agg):
             return nums[-1] - nums[0]
         if k == "sumsq":
             return sum(x * x for x in nums)
-        if k == "median":
-            return _percentile(nums, 50)
+        if k == "median":  # an even count: "the higher of the two values" (median's page)
+            return nums[len(nums) // 2]
         if k == "mode":
             best = max(set(nums), key=nums.count)
             return best
@@ -332,7 +332,7 @@ _DIRECT: dict[str, Callable[[], Agg]] = {
     "values": Values,
     "list": ListAgg,
 }
-_PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORECASE)
+_PERC = re.compile(r"^(?:perc|p|percentile|exactperc|upperperc)(\d+(?:\.\d+)?)$", re.IGNORECASE)
 #: parse-only aggregation names (accepted by the parser, rejected when run)
 _PARSE_ONLY = {
     "sparkline",

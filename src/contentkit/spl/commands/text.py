@@ -190,46 +190,18 @@ class SpathCommand(Command):
             except ValueError:
                 yield e
                 continue
-            flat: dict[str, Any] = {}
-            flatten_json(obj, "", flat)
             if self.path is None:
+                flat: dict[str, Any] = {}
+                flatten_json(obj, "", flat)
                 for k, val in flat.items():
                     e.setdefault(k, val)
-            else:
-                path = re.sub(r"\{\d+\}", "{}", self.path)
-                val = flat.get(path)
-                if val is None:
-                    sub = _subtree(obj, self.path)
-                    if sub is not None:
-                        val = sub
+            else:  # the values at the path; {} walks every element, {N} one
+                from ..functions_json import get_path, json_field
+
+                val = normalize([json_field(x) for x in get_path(obj, self.path)])
                 if val is not None and out:
                     e[out] = val
             yield e
-
-
-def _subtree(obj: Any, path: str) -> Any:
-    import json
-
-    cur = obj
-    for part in path.split("."):
-        m = re.fullmatch(r"(.*?)\{(\d*)\}", part)
-        key, idx = (m.group(1), m.group(2)) if m else (part, None)
-        if key:
-            if not isinstance(cur, dict) or key not in cur:
-                return None
-            cur = cur[key]
-        if idx is not None:
-            if not isinstance(cur, list):
-                return None
-            if idx == "":
-                break
-            i = int(idx)
-            if i >= len(cur):
-                return None
-            cur = cur[i]
-    if isinstance(cur, dict | list):
-        return json.dumps(cur, separators=(",", ":"))
-    return None if cur is None else to_str(cur)
 
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
