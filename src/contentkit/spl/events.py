@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import re
 import time
@@ -967,11 +968,11 @@ def _scan_range(
 LONG_LINE = 600
 
 
-def _count_long_lines(buf: bytearray, end: int) -> int:
-    """The number of newlines in ``buf[:end]``; fast when lines are long."""
+def _count_long_lines(buf: bytearray | mmap.mmap, end: int, start: int = 0) -> int:
+    """The number of newlines in ``buf[start:end]``; fast when lines are long."""
     find = buf.find
     n = 0
-    i = find(b"\n", 0, end)
+    i = find(b"\n", start, end)
     while i >= 0:
         n += 1
         i = find(b"\n", i + 1, end)
@@ -1023,8 +1024,6 @@ def _iter_mapped(
     """:func:`_iter_range` over the file mapped into memory: Hyperscan reports the lines holding
     a driver fragment (ASCII case-insensitively; no lower-cased copy of the data is made), and
     the other groups are checked on those lines, as in :func:`_spans`."""
-    import mmap
-
     if end <= start:
         return
     try:
@@ -1049,12 +1048,18 @@ def _iter_mapped(
         finder = _line_finder(driver)
         rfind = m.rfind
         a = first
+        long_lines = False
         while a < stop:
             b = rfind(b"\n", a, min(a + SEGMENT_SIZE, stop)) + 1
             if b <= a:  # a line longer than a segment (or the last line): up to its end
                 b = m.find(b"\n", a + SEGMENT_SIZE, stop) + 1 or stop
-            if count:
-                counters[0] += m[a:b].count(b"\n")
+            if count:  # by finding each newline when lines are long, else by copy and count
+                if long_lines:
+                    counters[0] += _count_long_lines(m, b, a)
+                else:
+                    lines = m[a:b].count(b"\n")
+                    counters[0] += lines
+                    long_lines = b - a >= LONG_LINE * lines
             spans: list[tuple[int, int]] = []
 
             def on_line(to: int, a: int = a, spans: list[tuple[int, int]] = spans) -> None:
