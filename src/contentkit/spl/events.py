@@ -122,18 +122,7 @@ def parse_time(value: Any) -> float | None:
 
 
 # ----------------------------------------------------------------------------- JSON
-def _scalar(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if type(v) is int:
-        return str(v)  # as json.dumps() writes it
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if v is None:
-        return "null"
-    return json.dumps(v)
+_scalar = jsonplan.scalar_text
 
 
 def flatten_json(obj: Any, prefix: str, out: dict[str, Any]) -> None:

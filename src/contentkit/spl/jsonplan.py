@@ -17,6 +17,7 @@ could spell one).  Input msgspec refuses (not an object, ``NaN``) also goes to t
 from __future__ import annotations
 
 import functools
+import json
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -115,7 +116,7 @@ class _Writer:
             "UNSET": UNSET,
             "_SC": _SCALAR_TYPES[1:],
             "_TS": _SCALAR_TYPES,
-            "_scalar": _scalar,
+            "_scalar": scalar_text,
         }
 
     def const(self, value: Any) -> str:
@@ -246,15 +247,16 @@ def decode(
     return out, compiled.read(obj, out, memo.setdefault)
 
 
-def _scalar(v: Any) -> str:
+def scalar_text(v: Any) -> str:
+    """A JSON scalar as Splunk's JSON extraction writes it (``true``, ``null``, ``1.5``)."""
+    if type(v) is str:
+        return v
+    if type(v) is int:
+        return str(v)  # as json.dumps() writes it
     if v is True:
         return "true"
     if v is False:
         return "false"
     if v is None:
         return "null"
-    if type(v) is int:
-        return str(v)
-    import json
-
     return json.dumps(v)
