@@ -375,3 +375,33 @@ def test_xml_fields_of_some_names_equal_those_of_a_full_extraction() -> None:
             some, t2 = xml_fields(raw, frozenset(names))
             assert some == {k: v for k, v in full.items() if k in names}, (names, raw[:80])
             assert t2 == t
+
+
+def test_long_term_lists_and_refused_patterns(
+    tmp_path: Path, scan_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long list of alternatives (an IN list) finds the lines holding any of them (fragments
+    are substrings: "u50" is in "u500"); a pattern Hyperscan refuses makes the range be read
+    in chunks, with the same answer."""
+    from contentkit.spl import events as events_mod
+
+    path = tmp_path / "many.log"
+    lines = [f"user=u{i} action={'login' if i % 50 == 0 else 'x'}" for i in range(3000)]
+    path.write_text("\n".join(lines) + "\n")
+    wanted = tuple(f"u{i}" for i in range(0, 3000, 50)) + tuple(f"zz{i}" for i in range(2000))
+    expected = [ln.split()[0][5:] for ln in lines if any(w in ln for w in wanted)]
+
+    def users() -> list[str]:
+        stats = ScanStats()
+        got = [e["user"] for e in scan_dataset(Dataset(path, "kv", "s"), [wanted], stats=stats)]
+        assert stats.events_scanned == 3000
+        assert stats.bytes_read == path.stat().st_size
+        return got
+
+    assert users() == expected
+
+    def refuse(driver: tuple[bytes, ...]) -> None:
+        raise ValueError("too large")
+
+    monkeypatch.setattr(events_mod, "_line_finder", refuse)
+    assert users() == expected

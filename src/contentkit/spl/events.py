@@ -985,7 +985,7 @@ def _iter_range(
         bgroups
         and MAPPED_SCAN
         and literals.hyperscan() is not None
-        and not any(b"\n" in f for g in bgroups for f in g)
+        and not any(not f or b"\n" in f for g in bgroups for f in g)
     ):
         return _iter_mapped(path, bgroups, start, end, count, counters)
     return _iter_chunks(path, bgroups, start, end, count, counters)
@@ -1031,10 +1031,14 @@ def _iter_mapped(
     view = memoryview(m)
     try:
         first, stop = start - offset, end - offset
-        counters[1] += stop - first
         sample = m[first : first + PLAN_SAMPLE].lower() if len(bgroups) > 1 else None
         driver, singles, multis = _make_plan(bgroups, sample)
-        finder = _line_finder(driver)
+        try:
+            finder = _line_finder(driver)
+        except ValueError:  # fragments Hyperscan cannot take: read the range in chunks
+            yield from _iter_chunks(path, bgroups, start, end, count, counters)
+            return
+        counters[1] += stop - first
         rfind = m.rfind
         a = first
         long_lines = False

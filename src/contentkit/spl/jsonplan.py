@@ -219,6 +219,10 @@ def compile_plan(
         ord(ch) < 0x20 for key in keys for ch in key
     ):
         return None
+    try:
+        markers = LiteralSet([f'"{k}.'.encode() for k in sorted(keys)] + [b"\\u"])
+    except ValueError:  # too many keys for Hyperscan: the full parse reads this plan
+        return None
     top = _keys(plan)
     extra = tuple(k for k in time_keys if k not in top)
     counter = [0]
@@ -228,7 +232,7 @@ def compile_plan(
     return _Plan(
         msgspec.json.Decoder(struct).decode,
         _reader(fields, tuple(attr_of[k] for k in time_keys), parse_time),
-        LiteralSet([f'"{k}.'.encode() for k in sorted(keys)] + [b"\\u"]),
+        markers,
     )
 
 

@@ -47,12 +47,15 @@ class LiteralSet:
         if hs is not None:
             db = hs.Database(mode=hs.HS_MODE_BLOCK)
             flags = hs.HS_FLAG_CASELESS if caseless else 0
-            db.compile(
-                expressions=[_pattern(lit) for lit in self.literals],
-                ids=list(range(len(self.literals))),
-                elements=len(self.literals),
-                flags=[flags | hs.HS_FLAG_SINGLEMATCH] * len(self.literals),
-            )
+            try:
+                db.compile(
+                    expressions=[_pattern(lit) for lit in self.literals],
+                    ids=list(range(len(self.literals))),
+                    elements=len(self.literals),
+                    flags=[flags | hs.HS_FLAG_SINGLEMATCH] * len(self.literals),
+                )
+            except hs.error as exc:  # beyond Hyperscan's limits
+                raise ValueError(f"hyperscan cannot compile the literals: {exc}") from None
             self._db = db
             self._stop = hs.ScanTerminated
         else:
@@ -78,11 +81,12 @@ class LiteralSet:
 
 
 class LineFinder:
-    """Finds the lines that contain one of some fragments, ASCII case-insensitively, with one
-    Hyperscan pattern: the fragments followed by the rest of the line, so that a line is reported
-    once, at its newline, however many hits it has.  (Patterns requiring the fragments of
-    several groups on one line, in every order, were measured twice as slow as checking the
-    other groups on the lines found.)"""
+    """Finds the lines that contain one of some fragments, ASCII case-insensitively, with
+    Hyperscan: one pattern per fragment, the fragment followed by the rest of its line, so that
+    a line is reported at its newline, once per fragment it holds however many hits it has
+    (the reports of one line come together and are merged).  Patterns requiring the fragments
+    of several groups on one line, in every order, were measured twice as slow as checking the
+    other groups on the lines found."""
 
     def __init__(self, fragments: Sequence[bytes]) -> None:
         hs = hyperscan()
@@ -90,14 +94,16 @@ class LineFinder:
             raise RuntimeError("LineFinder needs hyperscan")
         if not fragments or any(not f or b"\n" in f for f in fragments):
             raise ValueError("fragments must be non-empty and hold no newline")
-        alternatives = b"|".join(_pattern(f) for f in fragments)
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        db.compile(
-            expressions=[b"(?:" + alternatives + b")[^\\n]*\\n"],
-            ids=[0],
-            elements=1,
-            flags=[hs.HS_FLAG_CASELESS],
-        )
+        try:
+            db.compile(
+                expressions=[_pattern(f) + b"[^\\n]*\\n" for f in fragments],
+                ids=list(range(len(fragments))),
+                elements=len(fragments),
+                flags=[hs.HS_FLAG_CASELESS] * len(fragments),
+            )
+        except hs.error as exc:  # beyond Hyperscan's limits: the caller searches otherwise
+            raise ValueError(f"hyperscan cannot compile the fragments: {exc}") from None
         self._db = db
         self._stop = hs.ScanTerminated
 
@@ -105,5 +111,14 @@ class LineFinder:
         """``on_line(offset just after the newline)`` for each matching line of ``data`` that
         ends with a newline, in order (a last line without one is the caller's to check);
         ``on_line`` returning true stops the scan."""
+        last = -1
+
+        def report(_id: int, _from: int, to: int, _flags: int, _context: Any) -> Any:
+            nonlocal last
+            if to != last:
+                last = to
+                return on_line(to)
+            return None
+
         with contextlib.suppress(self._stop):  # on_line stopped the scan
-            self._db.scan(data, match_event_handler=lambda _id, _from, to, _f, _c: on_line(to))
+            self._db.scan(data, match_event_handler=report)
