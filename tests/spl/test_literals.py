@@ -61,3 +61,31 @@ def test_line_finder_reports_each_matching_line_once_at_its_newline() -> None:
     assert len(stopped) == 1  # the handler stopped the scan
     with pytest.raises(ValueError):
         LineFinder([b"two\nlines"])
+
+
+@needs_hyperscan
+def test_threads_may_scan_with_one_finder_at_once() -> None:
+    """A scan releases the GIL; each thread gets its own scratch space (one shared scratch
+    failed with ScratchInUseError)."""
+    import threading
+
+    finder = LineFinder([b"needle"])
+    found = LiteralSet([b"needle"])
+    data = (b"x" * 1000 + b"\n") * 50_000 + b"a needle\n"
+    results: list[object] = []
+
+    def work() -> None:
+        try:
+            for _ in range(3):
+                ends: list[int] = []
+                finder.scan(data, ends.append)
+                results.append((ends, found.search(data)))
+        except Exception as exc:  # collected: an exception in a thread would go unseen
+            results.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [([len(data)], True)] * 12

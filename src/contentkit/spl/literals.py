@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -28,6 +29,14 @@ def hyperscan() -> Any | None:
 
 def _stop_scan(*_: Any) -> bool:
     return True
+
+
+class _Scratches(threading.local):
+    """Hyperscan scratch space per thread: one database may be scanned by several threads at
+    once (a scan releases the GIL), but a scratch may serve one scan at a time."""
+
+    def __init__(self, db: Any) -> None:
+        self.scratch = hyperscan().Scratch(db)  # type: ignore[union-attr]
 
 
 def _pattern(literal: bytes) -> bytes:
@@ -57,6 +66,7 @@ class LiteralSet:
             except hs.error as exc:  # beyond Hyperscan's limits
                 raise ValueError(f"hyperscan cannot compile the literals: {exc}") from None
             self._db = db
+            self._scratches = _Scratches(db)
             self._stop = hs.ScanTerminated
         else:
             import re2
@@ -73,7 +83,7 @@ class LiteralSet:
         """Whether one of the literals occurs in ``data``."""
         if self._db is not None:
             try:
-                self._db.scan(data, match_event_handler=_stop_scan)
+                self._db.scan(data, match_event_handler=_stop_scan, scratch=self._scratches.scratch)
             except self._stop:  # stopped at the first match
                 return True
             return False
@@ -105,6 +115,7 @@ class LineFinder:
         except hs.error as exc:  # beyond Hyperscan's limits: the caller searches otherwise
             raise ValueError(f"hyperscan cannot compile the fragments: {exc}") from None
         self._db = db
+        self._scratches = _Scratches(db)
         self._stop = hs.ScanTerminated
 
     def scan(self, data: Any, on_line: Callable[[int], Any]) -> None:
@@ -121,4 +132,4 @@ class LineFinder:
             return None
 
         with contextlib.suppress(self._stop):  # on_line stopped the scan
-            self._db.scan(data, match_event_handler=report)
+            self._db.scan(data, match_event_handler=report, scratch=self._scratches.scratch)
