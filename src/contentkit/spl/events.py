@@ -5,8 +5,11 @@ flattened with ``.``, arrays as multivalue fields named with ``{}``), Windows XM
 (``XmlWinEventLog``), ``key=value`` text and plain lines.  Every event gets ``_raw``, ``_time``,
 ``host``, ``source``, ``sourcetype`` and ``index``.
 
-Line-oriented files are scanned in large binary chunks: when the search's required literal terms are
-known, only lines containing them (case-insensitively) are decoded and parsed.
+Line-oriented files: when the search's required literal terms are known, only lines containing
+them (case-insensitively) are decoded and parsed.  The file is mapped into memory and searched in
+place by Hyperscan when it is installed (:mod:`.literals`), else read in binary chunks that are
+lower-cased and searched with ``bytes.find``.  Large files are split at line boundaries among
+forked processes.  JSON events are decoded for the fields the search reads (:mod:`.jsonplan`).
 """
 
 from __future__ import annotations
