@@ -181,6 +181,18 @@ def test_fillnull_value_keeps_points_without_a_by_dimension() -> None:
     assert rows == [{"pod": "NULL", "sum(m)": 2}, {"pod": "p1", "sum(m)": 1}]
 
 
+def test_percentiles_and_the_span_in_any_place() -> None:
+    events = [_single("m", v, T0 + v) for v in range(1, 11)]
+    rows = _run("| mstats perc95(m) upperperc50(m) AS up WHERE index=metrics", events)
+    # as `stats` computes them (its README section: interpolated between the nearest ranks)
+    assert rows == [{"perc95(m)": pytest.approx(9.55), "up": 5.5}]
+    after_where = _run("| mstats count(m) WHERE index=metrics span=1d", events)
+    between_by = _run("| mstats count(m) WHERE index=metrics BY index span=1d", events)
+    day = T0 - T0 % 86_400
+    assert after_where == [{"_time": day, "count(m)": 10}]
+    assert between_by == [{"_time": day, "index": "metrics", "count(m)": 10}]
+
+
 def test_round_trip_prints_what_parses() -> None:
     text = "| mstats avg(tcp.*) AS tcp.* WHERE index=m AND earliest=-1h BY pod span=10s"
     pipeline = spl.parse(text)
@@ -195,6 +207,7 @@ def test_round_trip_prints_what_parses() -> None:
         ("| mstats avg(cpu) BY host", "mstats needs a WHERE clause"),
         ("| mstats bogus(cpu) WHERE index=m", "unknown mstats function 'bogus'"),
         ("| mstats dc(cpu) WHERE index=m", "unknown mstats function 'dc'"),
+        ("| mstats mean(cpu) WHERE index=m", "unknown mstats function 'mean'"),
         ("| mstats count WHERE index=m", "mstats: count needs a metric name"),
         ("| mstats avg(_value) avg(cpu) WHERE index=m", "cannot mix"),
         ("| mstats prestats=t avg(cpu) WHERE index=m", "mstats: prestats=true is not supported"),

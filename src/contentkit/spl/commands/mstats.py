@@ -27,11 +27,10 @@ if TYPE_CHECKING:
 
 Event = dict[str, Any]
 
-#: statistical functions mstats runs (the <stats-func> list of its page, those stats has)
+#: the functions of the page's <stats-func> table (perc<N>/upperperc<N> below), run by stats
 _FUNCS = frozenset(
     {
         "avg",
-        "mean",
         "count",
         "max",
         "min",
@@ -50,7 +49,7 @@ _FUNCS = frozenset(
         "latest_time",
     }
 )
-_PERC = re.compile(r"^(?:perc|p|exactperc|upperperc)\d+(?:\.\d+)?$")
+_PERC = re.compile(r"^(?:perc|upperperc)\d+(?:\.\d+)?$")
 #: mstats functions of the page the engine does not compute
 _NOT_SUPPORTED_FUNCS = frozenset({"rate_avg", "rate_sum"})
 #: options with no effect on a local run (no real-time search, no chunked index reads)
