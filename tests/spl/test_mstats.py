@@ -217,6 +217,7 @@ def test_round_trip_prints_what_parses() -> None:
         ("| mstats avg(cpu) WHERE index=m span=never", "mstats: invalid span"),
         ("| mstats avg(cpu.*) AS cpu WHERE index=m", "needs one '*'"),
         ("| mstats bogus=1 avg(cpu) WHERE index=m", "mstats: unknown option 'bogus'"),
+        ("| mstats avg(cpu) WHERE index=m span=1h every=2h", "mstats: every is not supported"),
     ],
 )
 def test_bad_input_is_a_parse_error(search: str, message: str) -> None:

@@ -65,12 +65,12 @@ def _is_true(value: str) -> bool:
 
 
 def _take_spans(expr: SearchExpr | None) -> tuple[SearchExpr | None, list[Compare]]:
-    """``expr`` without its top-level ``span=`` terms (``WHERE ... span=10s`` is allowed), and
-    those terms."""
+    """``expr`` without its top-level ``span=``/``every=`` terms (``WHERE ... span=10s`` is
+    allowed), and those terms."""
     if expr is None:
         return None, []
     items = expr.items if isinstance(expr, And) else (expr,)
-    spans = [i for i in items if isinstance(i, Compare) and i.field.lower() == "span"]
+    spans = [i for i in items if isinstance(i, Compare) and i.field.lower() in ("span", "every")]
     if not spans:
         return expr, []
     rest = tuple(i for i in items if i not in spans)
@@ -122,7 +122,7 @@ class MstatsCommand(Command):
             )
         where, spans = _take_spans(p.parse_search_expr(stop_words=("by", "groupby")))
         for s in spans:
-            options["span"] = s.value
+            options[s.field.lower()] = s.value
         by: list[str] = []
         if p.accept_word("by", "groupby"):
             while True:  # the span may stand between the fields
@@ -145,7 +145,7 @@ class MstatsCommand(Command):
                     raise p.error(f"mstats: {exc.message}", name.pos) from None
             elif low in ("prestats", "chart") and _is_true(value):
                 raise p.error(f"mstats: {low}=true is not supported", name.pos)
-            elif low.startswith("chart."):
+            elif low.startswith("chart.") or low == "every":
                 raise p.error(f"mstats: {key} is not supported", name.pos)
             elif low not in {"prestats", "chart", "append", "fillnull_value"} | _NO_EFFECT:
                 raise p.error(f"mstats: unknown option {key!r}", name.pos)
