@@ -187,7 +187,7 @@ def test_percentiles_and_the_span_in_any_place() -> None:
     # as `stats` computes them (its README section: interpolated between the nearest ranks)
     assert rows == [{"perc95(m)": pytest.approx(9.55), "up": 5.5}]
     after_where = _run("| mstats count(m) WHERE index=metrics span=1d", events)
-    between_by = _run("| mstats count(m) WHERE index=metrics BY index span=1d", events)
+    between_by = _run("| mstats count(m) WHERE index=metrics BY index SPAN=1d", events)
     day = T0 - T0 % 86_400
     assert after_where == [{"_time": day, "count(m)": 10}]
     assert between_by == [{"_time": day, "index": "metrics", "count(m)": 10}]

@@ -154,7 +154,8 @@ class MstatsCommand(Command):
                 "mstats: append=true is not supported (it is valid only with prestats=true)",
                 name.pos,
             )
-        return cls(tuple(options.items()), tuple(aggs), where, tuple(by), pos=name.pos)
+        opts = tuple((k.lower(), v) for k, v in options.items())
+        return cls(opts, tuple(aggs), where, tuple(by), pos=name.pos)
 
     def args_spl(self) -> str:
         opts = dict(self.options)
