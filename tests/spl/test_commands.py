@@ -168,7 +168,7 @@ def test_makeresults_is_generating() -> None:
     "search",
     [
         "| rest /services/server/info",
-        "| mstats avg(cpu) where index=m",
+        "| mpreview index=m",
     ],
 )
 def test_parse_only_commands_fail_clearly_when_run(search: str) -> None:

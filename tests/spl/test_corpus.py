@@ -40,7 +40,7 @@ ALLOWED_RUNTIME_ERRORS = re.compile(
     r"|admon_groups_def|remote_access_software_exceptions"
     r"|previously_seen_running_windows_services|previously_seen_\w+|zoom_first_time_child_process"
     r"|decommissioned_buckets|brandMonitoring_lookup|asset_lookup_by_str|interesting_ports_lookup"
-    r"|asn_lookup_by_cidr|s3_deletion_baseline|cim_corporate_\w+_lookup)'"
+    r"|asn_lookup_by_cidr|s3_deletion_baseline|cim_corporate_\w+_lookup|k8s_\w+_baseline)'"
     r"|iplocation: unsupported: no GeoIP database"
     r"|unknown eval function spath\(\)"
     r"|dnstwist cannot start a search"

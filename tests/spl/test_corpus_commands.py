@@ -18,7 +18,6 @@ NOT_RUN = {
     "tstats": "data models (issue 10)",
     "datamodel": "data models (issue 10)",
     "from": "data models (issue 10)",
-    "mstats": "metrics indexes",
     "apply": "MLTK",
     "fit": "MLTK",
     "cyberchef": "an app's custom command",

@@ -120,9 +120,9 @@ def test_generic_commands_keep_arguments() -> None:
         "BY Processes.dest"
     )
     assert spl.unsupported_commands(pipeline) == []
-    generic = spl.parse("| mstats avg(cpu) where index=m by host").commands[0]
-    assert generic.to_spl() == "mstats avg(cpu) where index=m by host"
-    assert spl.unsupported_commands(spl.parse("| mstats avg(cpu)")) == [("mstats", 2)]
+    generic = spl.parse('| mpreview index=m filter="host=x"  target_per_timeseries=5').commands[0]
+    assert generic.to_spl() == 'mpreview index=m filter="host=x"  target_per_timeseries=5'
+    assert spl.unsupported_commands(spl.parse("| mpreview index=m")) == [("mpreview", 2)]
 
 
 def test_to_spl_round_trip_of_a_realistic_search() -> None:

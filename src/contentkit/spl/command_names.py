@@ -50,6 +50,7 @@ IMPLEMENTED_COMMANDS: frozenset[str] = frozenset(
         "tail",
         "top",
         "tstats",
+        "mstats",
         "uniq",
         "where",
         "xmlkv",

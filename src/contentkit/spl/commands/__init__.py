@@ -51,6 +51,7 @@ def _load() -> None:
             flow,
             geo,
             lookup,
+            mstats,
             outputs,
             reshape,
             search,
