@@ -19,7 +19,7 @@ from ..ast import And, Command, Compare, SearchExpr
 from ..errors import SplError
 from ..lexer import Token, search_word
 from . import register
-from .stats import Aggregation, StatsCommand, parse_aggregations
+from .stats import Aggregation, StatsCommand, parse_aggregations, wildcard_aggregations
 
 if TYPE_CHECKING:
     from ..executor import Context
@@ -269,23 +269,10 @@ def _wildcard(pattern: str) -> re.Pattern[str]:
 
 def _concrete(agg: Aggregation, names: set[str]) -> list[Aggregation]:
     """The stats aggregations of one mstats function: over ``_value`` as it is, over one metric,
-    or one per metric a wildcard matches (named by the alias with its ``*`` replaced by the part
-    of the name the wildcard's ``*`` matched — the whole match when it has several)."""
+    or one per metric a wildcard matches (see :func:`.stats.wildcard_aggregations`)."""
     field = agg.field or ""
     if field == "_value":
         return [agg]
     if "*" not in field:
         return [dataclasses.replace(agg, field=_VALUE_PREFIX + field, alias=agg.output_name)]
-    match = _wildcard(field).match
-    out: list[Aggregation] = []
-    for metric in sorted(names):
-        m = match(metric)
-        if m is None:
-            continue
-        if agg.alias is None:
-            alias = f"{agg.func}({metric})"
-        else:
-            part = m.group(1) if len(m.groups()) == 1 else metric
-            alias = agg.alias.replace("*", part)
-        out.append(dataclasses.replace(agg, field=_VALUE_PREFIX + metric, alias=alias))
-    return out
+    return wildcard_aggregations(agg, names, lambda metric: _VALUE_PREFIX + metric)

@@ -400,6 +400,43 @@ class Aggregation:
         return text
 
 
+def _is_wildcard(a: Aggregation) -> bool:
+    return a.expr is None and a.field is not None and "*" in a.field and a.func != "sparkline"
+
+
+def wildcard_aggregations(
+    agg: Aggregation, names: Iterable[str], field_of: Callable[[str], str] | None = None
+) -> list[Aggregation]:
+    """The aggregations ``func(<wc-field>) [AS <wc-field>]`` stands for (Search Reference
+    "stats": "You can use wild card characters in field names"): one per name matching the
+    pattern, in name order, named ``func(name)``, or by the alias with each ``*`` replaced by
+    what the pattern's ``*`` in the same place matched (by the whole name when the alias and
+    the pattern have different numbers of ``*``).  Names of
+    internal fields (``_time``) match only a pattern that starts with ``_``.  ``field_of``: the
+    field an aggregation reads for a name (default: the name itself)."""
+    pattern = agg.field or ""
+    match = re.compile(
+        "(.*)".join(re.escape(part) for part in pattern.split("*")) + r"\Z", re.DOTALL
+    ).match
+    out = []
+    for name in sorted(set(names)):
+        if name.startswith("_") and not pattern.startswith("_"):
+            continue
+        m = match(name)
+        if m is None:
+            continue
+        if agg.alias is None:
+            alias = f"{agg.func}({name})"
+        elif agg.alias.count("*") == len(m.groups()):  # each * of the alias takes its part
+            pieces = agg.alias.split("*")
+            alias = pieces[0] + "".join(g + r for g, r in zip(m.groups(), pieces[1:], strict=True))
+        else:
+            alias = agg.alias.replace("*", name)
+        field = name if field_of is None else field_of(name)
+        out.append(dataclasses.replace(agg, field=field, alias=alias))
+    return out
+
+
 def parse_aggregations(
     p: Parser, command: str, stop: tuple[str, ...] = ("by",)
 ) -> list[Aggregation]:
@@ -589,6 +626,10 @@ def _parse_stats_like(cls: Any, p: Parser, name: Token, command: str) -> Any:
             raise p.error(f"{command} BY needs at least one field", p.peek().pos)
     options.update(p.parse_options())
     p.end_of_command(command)
+    if command != "stats":
+        for a in aggs:
+            if _is_wildcard(a):
+                raise p.error(f"{command}: wildcard field names are not supported", a.pos)
     return cls(tuple(options.items()), tuple(aggs), tuple(by), pos=name.pos)
 
 
@@ -609,12 +650,30 @@ class StatsCommand(Command):
         return _agg_spl(self.options, self.aggregations, self.by)
 
     def output_fields(self, fields: list[str] | None) -> list[str] | None:
+        if any(map(_is_wildcard, self.aggregations)):
+            return None  # named after the fields the events have
         return list(self.by) + [a.output_name for a in self.aggregations]
 
     def input_fields(self, downstream: set[str] | None) -> set[str] | None:
+        if any(map(_is_wildcard, self.aggregations)):
+            return None  # every field may match
         return _agg_inputs(self.aggregations, self.by)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
+        if any(map(_is_wildcard, self.aggregations)):
+            # the fields a wildcard stands for are those of the events
+            buffered = list(events)
+            names = {name for e in buffered for name in e}
+            aggregations = tuple(
+                x
+                for a in self.aggregations
+                for x in (wildcard_aggregations(a, names) if _is_wildcard(a) else [a])
+            )
+            if not aggregations:
+                return
+            concrete = dataclasses.replace(self, aggregations=aggregations)
+            yield from concrete.execute(iter(buffered), ctx)
+            return
         g = _Grouper(self.aggregations, self.by, ctx, self.pos)
         yield from self._rows(g, self._groups(g, events))
 
@@ -668,7 +727,10 @@ class StatsCommand(Command):
     def mergeable(self) -> bool:
         """Whether :meth:`partial` / :meth:`merge` apply: every aggregation merges exactly
         whatever the order of the events (count, dc, values of fields)."""
-        return all(a.expr is None and a.func in _MERGEABLE for a in self.aggregations)
+        return all(
+            a.expr is None and a.func in _MERGEABLE and not _is_wildcard(a)
+            for a in self.aggregations
+        )
 
     def partial(
         self,
