@@ -51,3 +51,12 @@ def test_a_wildcard_matching_nothing_adds_no_column() -> None:
 def test_other_stats_commands_refuse_wildcards_clearly(command: str) -> None:
     with pytest.raises(spl.SplError, match=f"{command}: wildcard field names are not supported"):
         spl.parse(f"search * | {command} avg(*lay)")
+
+
+def test_chart_and_timechart_expand_wildcards_too() -> None:
+    assert _run("chart avg(*lay) by host") == [
+        {"host": "a", "avg(delay)": 3.0, "avg(xdelay)": 4.0},
+        {"host": "b", "avg(delay)": 9.0},
+    ]
+    rows = _run("timechart span=10s max(*:util) as top_*")
+    assert rows == [{"_time": 0, "top_cpu": 5, "top_mem": 7, "_span": 10}]

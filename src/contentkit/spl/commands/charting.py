@@ -22,7 +22,14 @@ from ..lexer import search_word
 from ..timebins import parse_span
 from ..values import as_list, to_number, to_str
 from . import register
-from .stats import Aggregation, _agg_spl, _Grouper, _sorted_keys, parse_aggregations
+from .stats import (
+    Aggregation,
+    _agg_spl,
+    _Grouper,
+    _sorted_keys,
+    expand_wildcards,
+    parse_aggregations,
+)
 from .text import span_seconds
 
 if TYPE_CHECKING:
@@ -183,16 +190,19 @@ class ChartCommand(Command):
                 v = as_list(e.get(row_field))
                 return _key_str(v[0]) if v else None  # events without the row field drop out
 
-        rows, columns = _pivot(evs, self.aggregations, row_of, col_field, opts, ctx, self.pos)
+        aggregations = expand_wildcards(self.aggregations, evs)
+        if not aggregations:  # wildcards that matched no field
+            return
+        rows, columns = _pivot(evs, aggregations, row_of, col_field, opts, ctx, self.pos)
         if row_field is None:
             row = rows.get("", {})
-            _fill_counts(row, columns, self.aggregations)
+            _fill_counts(row, columns, aggregations)
             yield row
             return
         for (k,) in _sorted_keys((r,) for r in rows):
             out: Event = {row_field: k}
             out.update(rows[k])
-            _fill_counts(out, columns, self.aggregations)
+            _fill_counts(out, columns, aggregations)
             yield {c: out[c] for c in [row_field, *columns] if c in out}
 
 
@@ -251,7 +261,10 @@ class TimechartCommand(Command):
             return to_bucket(float(to_number(e.get("_time")) or 0))
 
         col = self.by[0] if self.by else None
-        rows, columns = _pivot(evs, self.aggregations, bucket, col, opts, ctx, self.pos)
+        aggregations = expand_wildcards(self.aggregations, evs)
+        if not aggregations:  # wildcards that matched no field
+            return
+        rows, columns = _pivot(evs, aggregations, bucket, col, opts, ctx, self.pos)
         if not rows:
             return
         t, last = min(rows), max(rows)
@@ -259,7 +272,7 @@ class TimechartCommand(Command):
         while t <= last:
             out: Event = {"_time": t}
             out.update(rows.get(t, {}))
-            _fill_counts(out, columns, self.aggregations)
+            _fill_counts(out, columns, aggregations)
             row = {c: out[c] for c in ["_time", *columns] if c in out}
             nxt = next_bucket(t, span)
             width = span_field if span_field is not None else nxt - t

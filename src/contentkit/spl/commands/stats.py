@@ -437,6 +437,21 @@ def wildcard_aggregations(
     return out
 
 
+def expand_wildcards(
+    aggregations: tuple[Aggregation, ...], events: Iterable[Event]
+) -> tuple[Aggregation, ...]:
+    """``aggregations`` with each wildcard one replaced by those it stands for over the fields
+    of ``events`` (see :func:`wildcard_aggregations`)."""
+    if not any(map(_is_wildcard, aggregations)):
+        return aggregations
+    names = {name for e in events for name in e}
+    return tuple(
+        x
+        for a in aggregations
+        for x in (wildcard_aggregations(a, names) if _is_wildcard(a) else [a])
+    )
+
+
 def parse_aggregations(
     p: Parser, command: str, stop: tuple[str, ...] = ("by",)
 ) -> list[Aggregation]:
@@ -663,12 +678,7 @@ class StatsCommand(Command):
         if any(map(_is_wildcard, self.aggregations)):
             # the fields a wildcard stands for are those of the events
             buffered = list(events)
-            names = {name for e in buffered for name in e}
-            aggregations = tuple(
-                x
-                for a in self.aggregations
-                for x in (wildcard_aggregations(a, names) if _is_wildcard(a) else [a])
-            )
+            aggregations = expand_wildcards(self.aggregations, buffered)
             if not aggregations:
                 return
             concrete = dataclasses.replace(self, aggregations=aggregations)
