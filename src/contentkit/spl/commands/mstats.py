@@ -94,7 +94,7 @@ class MstatsCommand(Command):
 
     @classmethod
     def parse(cls, p: Parser, name: Token) -> MstatsCommand:
-        from .tstats import span_seconds
+        from .tstats import parse_by_clause, span_seconds
 
         options = p.parse_options()
         try:
@@ -123,17 +123,9 @@ class MstatsCommand(Command):
         where, spans = _take_spans(p.parse_search_expr(stop_words=("by", "groupby")))
         for s in spans:
             options[s.field.lower()] = s.value
-        by: list[str] = []
-        if p.accept_word("by", "groupby"):
-            while True:  # the span may stand between the fields
-                more_by = p.parse_field_list()
-                more_opts = p.parse_options()
-                by += more_by
-                options.update(more_opts)
-                if not more_by and not more_opts:
-                    break
-            if not by:
-                raise p.error("mstats BY needs at least one dimension", p.peek().pos)
+        by = parse_by_clause(
+            p, options, ("by", "groupby"), "mstats BY needs at least one dimension"
+        )
         options.update(p.parse_options())
         p.end_of_command("mstats")
         for key, value in options.items():

@@ -173,6 +173,26 @@ def datamodel_rows(
 
 
 # ----------------------------------------------------------------------------- tstats
+def parse_by_clause(
+    p: Parser, options: dict[str, str], words: tuple[str, ...], empty: str
+) -> list[str]:
+    """The fields after one of ``words`` (none when absent), with the options that may stand
+    between them (`by _time span=1h a b`) added to ``options``; ``empty``: the error when the
+    word has no field after it."""
+    by: list[str] = []
+    if p.accept_word(*words):
+        while True:
+            more_by = p.parse_field_list()
+            more_opts = p.parse_options()
+            by += more_by
+            options.update(more_opts)
+            if not more_by and not more_opts:
+                break
+        if not by:
+            raise p.error(empty, p.peek().pos)
+    return by
+
+
 def span_seconds(span: str) -> float:
     """Seconds of a ``span=`` (as ``bin`` reads it); a bad span is an error."""
     from .text import span_seconds as bin_span
@@ -224,17 +244,7 @@ class TstatsCommand(Command):
         where = None
         if p.accept_word("where"):
             where = p.parse_search_expr(stop_words=("by",))
-        by: list[str] = []
-        if p.accept_word("by"):
-            while True:  # `by _time span=1h a b`: the span may stand between the fields
-                more_by = p.parse_field_list()
-                more_opts = p.parse_options()
-                by += more_by
-                options.update(more_opts)
-                if not more_by and not more_opts:
-                    break
-            if not by:
-                raise p.error("tstats BY needs at least one field", p.peek().pos)
+        by = parse_by_clause(p, options, ("by",), "tstats BY needs at least one field")
         p.end_of_command("tstats")
         for key, value in options.items():
             if key == "span":
