@@ -93,3 +93,10 @@ def test_validation_reads_tops_output_fields() -> None:
 def test_bad_limit_is_a_parse_error() -> None:
     with pytest.raises(SplError, match="limit must be a whole number"):
         spl.parse("search * | top limit=ten user")
+
+
+def test_a_numeric_first_field_round_trips_without_becoming_the_limit() -> None:
+    # found by the arbitrary-text property test: `top ,0` names the field "0"
+    pipeline = spl.parse("search * | top ,0")
+    assert pipeline.to_spl() == '* | top "0"'
+    assert spl.parse(pipeline.to_spl()) == pipeline

@@ -97,7 +97,10 @@ class _TopRare(Command):
 
     def args_spl(self) -> str:
         parts = [f"{k}={search_word(v)}" for k, v in self.options]
-        parts.extend(search_word(f) for f in self.fields)
+        fields = [search_word(f) for f in self.fields]
+        if not parts and fields and fields[0].isdigit():
+            fields[0] = f'"{fields[0]}"'  # a leading bare number would read as the limit
+        parts.extend(fields)
         if self.by:
             parts.append("BY " + ", ".join(search_word(b) for b in self.by))
         return " ".join(parts)
