@@ -83,6 +83,28 @@ def normalize(values: list[Any]) -> Value:
     return values
 
 
+_TRUE_WORDS = frozenset({"t", "true", "1", "yes"})
+_FALSE_WORDS = frozenset({"f", "false", "0", "no"})
+
+
+def option_bool(value: str) -> bool | None:
+    """A boolean command option as written (``t``/``true``/``1``/``yes`` or their false
+    counterparts, any case); ``None`` when it is neither."""
+    v = value.lower()
+    if v in _TRUE_WORDS:
+        return True
+    if v in _FALSE_WORDS:
+        return False
+    return None
+
+
+def option_flag(value: str | None, default: bool) -> bool:
+    """A boolean command option: ``default`` when absent, else whether it is a true word."""
+    if value is None:
+        return default
+    return value.lower() in _TRUE_WORDS
+
+
 def is_null(value: Value) -> bool:
     return value is None or (isinstance(value, list) and not value)
 

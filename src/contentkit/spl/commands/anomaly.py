@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command
 from ..errors import SplError
 from ..lexer import search_word
-from ..values import to_number, to_str
+from ..values import option_bool, to_number, to_str
 from . import register
 from .extraction import OutlierCommand
 from .stats import _percentile
@@ -66,15 +66,6 @@ _OPTIONS = {
 _MISSING = object()
 
 
-def _bool(value: str) -> bool | None:
-    v = value.lower()
-    if v in ("t", "true", "1", "yes"):
-        return True
-    if v in ("f", "false", "0", "no"):
-        return False
-    return None
-
-
 def _parse_options(p: Parser, name: Token, default_method: str) -> AnomalyDetection:
     opts = p.parse_options()
     fields = p.parse_field_list()
@@ -90,7 +81,7 @@ def _parse_options(p: Parser, name: Token, default_method: str) -> AnomalyDetect
             raise p.error(f"{name.value}: invalid argument {key} for method={method}", name.pos)
         if key in ("pthresh", "param", *_AV_OPTIONS) and to_number(value) is None:
             raise p.error(f"{name.value}: {key} must be a number, not {value!r}", name.pos)
-        if key in ("cutoff", "uselower", "mark") and _bool(value) is None:
+        if key in ("cutoff", "uselower", "mark") and option_bool(value) is None:
             raise p.error(f"{name.value}: {key} must be true or false, not {value!r}", name.pos)
     action = opts.get("action")
     if action is not None and action.lower() not in _ACTIONS[method]:
@@ -216,7 +207,7 @@ def _histogram(rows: list[Event], fields: list[str], opts: dict[str, str]) -> It
         pthresh = float(to_number(opts["pthresh"]) or 0)
         thresh = math.log(pthresh) if pthresh > 0 else -math.inf
     elif q1 is not None and q3 is not None:
-        cutoff = _bool(opts.get("cutoff", "true"))
+        cutoff = option_bool(opts.get("cutoff", "true"))
         thresh = q1 - (3.0 if cutoff else 1.5) * (q3 - q1)
     else:
         thresh = -math.inf

@@ -20,7 +20,7 @@ from ..ast import Command
 from ..errors import SplError
 from ..lexer import search_word
 from ..timebins import parse_span
-from ..values import as_list, to_number, to_str
+from ..values import as_list, option_flag, to_number, to_str
 from . import register
 from .stats import (
     Aggregation,
@@ -38,12 +38,6 @@ if TYPE_CHECKING:
     from ..parser import Parser
 
 Event = dict[str, Any]
-
-
-def _truthy_opt(value: str | None, default: bool) -> bool:
-    if value is None:
-        return default
-    return value.lower() in ("t", "true", "1", "yes")
 
 
 def _key_str(v: Any) -> str:
@@ -64,8 +58,8 @@ def _pivot(
     multi = len(aggs) > 1
     limit_text = opts.get("limit", "10")
     limit = int(to_number(limit_text) or 0) if limit_text.lower() != "none" else 0
-    useother = _truthy_opt(opts.get("useother"), True)
-    usenull = _truthy_opt(opts.get("usenull"), True)
+    useother = option_flag(opts.get("useother"), True)
+    usenull = option_flag(opts.get("usenull"), True)
     otherstr = opts.get("otherstr", "OTHER")
     nullstr = opts.get("nullstr", "NULL")
 

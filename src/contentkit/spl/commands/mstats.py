@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import And, Command, Compare, SearchExpr
 from ..errors import SplError
 from ..lexer import Token, search_word
+from ..values import option_flag
 from . import register
 from .stats import Aggregation, StatsCommand, parse_aggregations, wildcard_aggregations
 
@@ -54,14 +55,9 @@ _PERC = re.compile(r"^(?:perc|upperperc)\d+(?:\.\d+)?$")
 _NOT_SUPPORTED_FUNCS = frozenset({"rate_avg", "rate_sum"})
 #: options with no effect on a local run (no real-time search, no chunked index reads)
 _NO_EFFECT = frozenset({"backfill", "update_period", "chunk_size"})
-_TRUE = ("t", "true", "1", "yes")
 
 #: the internal name of a metric's values in the rows mstats aggregates (never a dimension)
 _VALUE_PREFIX = "\x00metric:"
-
-
-def _is_true(value: str) -> bool:
-    return value.strip().lower() in _TRUE
 
 
 def _take_spans(expr: SearchExpr | None) -> tuple[SearchExpr | None, list[Compare]]:
@@ -135,13 +131,14 @@ class MstatsCommand(Command):
                     span_seconds(value)
                 except SplError as exc:
                     raise p.error(f"mstats: {exc.message}", name.pos) from None
-            elif low in ("prestats", "chart") and _is_true(value):
+            elif low in ("prestats", "chart") and option_flag(value.strip(), False):
                 raise p.error(f"mstats: {low}=true is not supported", name.pos)
             elif low.startswith("chart.") or low == "every":
                 raise p.error(f"mstats: {key} is not supported", name.pos)
             elif low not in {"prestats", "chart", "append", "fillnull_value"} | _NO_EFFECT:
                 raise p.error(f"mstats: unknown option {key!r}", name.pos)
-        if _is_true(options.get("append", "f")) and not _is_true(options.get("prestats", "f")):
+        append, prestats = (options.get(k, "f").strip() for k in ("append", "prestats"))
+        if option_flag(append, False) and not option_flag(prestats, False):
             raise p.error(
                 "mstats: append=true is not supported (it is valid only with prestats=true)",
                 name.pos,

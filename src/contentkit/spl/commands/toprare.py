@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ast import Command
 from ..lexer import Kind, search_word
-from ..values import as_list
+from ..values import as_list, option_bool, option_flag
 from . import register
 from .stats import _group_key
 
@@ -37,20 +37,14 @@ Event = dict[str, Any]
 _BOOLS = ("showcount", "showperc", "useother")
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None:
-        return default
-    return value.lower() in ("t", "true", "1", "yes")
-
-
 def top_output_fields(
     fields: tuple[str, ...], by: tuple[str, ...], options: dict[str, str]
 ) -> list[str]:
     """The fields a ``top``/``rare`` row has, in order, given its (lower-cased) options."""
     out = [*by, *fields]
-    if _flag(options.get("showcount"), True):
+    if option_flag(options.get("showcount"), True):
         out.append(options.get("countfield", "count"))
-    if _flag(options.get("showperc"), True):
+    if option_flag(options.get("showperc"), True):
         out.append(options.get("percentfield", "percent"))
     return out
 
@@ -82,16 +76,7 @@ class _TopRare(Command):
             raise p.error(f"{cls.name}: limit must be a whole number, not {limit!r}", name.pos)
         for key in _BOOLS:
             value = options.get(key)
-            if value is not None and value.lower() not in (
-                "t",
-                "true",
-                "1",
-                "yes",
-                "f",
-                "false",
-                "0",
-                "no",
-            ):
+            if value is not None and option_bool(value) is None:
                 raise p.error(f"{cls.name}: {key} must be true or false, not {value!r}", name.pos)
         return cls(tuple(options.items()), tuple(fields), tuple(by), pos=name.pos)
 
@@ -116,10 +101,10 @@ class _TopRare(Command):
         limit = int(opts.get("limit", "10"))
         countfield = opts.get("countfield", "count")
         percentfield = opts.get("percentfield", "percent")
-        showcount = _flag(opts.get("showcount"), True)
-        showperc = _flag(opts.get("showperc"), True)
+        showcount = option_flag(opts.get("showcount"), True)
+        showperc = option_flag(opts.get("showperc"), True)
         is_top = self.name == "top"
-        useother = is_top and _flag(opts.get("useother"), False)
+        useother = is_top and option_flag(opts.get("useother"), False)
         otherstr = opts.get("otherstr", "OTHER")
         counts: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {}
         totals: dict[tuple[str, ...], int] = {}
