@@ -815,9 +815,10 @@ def _parse_lines(lines: Iterable[bytes | str], parse: _ParseSpec) -> Iterator[Ev
         data: bytes | None = None
         if type(item) is bytes:
             data = item
-            line = item.decode("utf-8", "replace").rstrip("\r")
-            if not line or line.isspace():
+            text = _line_text(item)
+            if text is None:
                 continue
+            line = text
         else:
             line = item  # type: ignore[assignment]
         if len(memo) > 100_000:  # mostly distinct values: not worth it
@@ -1079,7 +1080,8 @@ def _iter_mapped(
                 last = m[rfind(b"\n", a, b) + 1 or a : b]
                 if count:
                     counters[0] += 1
-                if last and all(any(f in last.lower() for f in g) for g in bgroups):
+                low = last.lower()
+                if last and all(any(f in low for f in g) for g in bgroups):
                     yield last
             a = b
     finally:
@@ -1148,10 +1150,16 @@ def _iter_chunks(
         fh.close()
 
 
+def _line_text(line: bytes) -> str | None:
+    """A line as read, decoded (``None`` when it is blank)."""
+    text = line.decode("utf-8", "replace").rstrip("\r")
+    return text if text and not text.isspace() else None
+
+
 def _decode(lines: Iterable[bytes]) -> Iterator[str]:
     for line in lines:
-        text = line.decode("utf-8", "replace").rstrip("\r")
-        if text and not text.isspace():
+        text = _line_text(line)
+        if text is not None:
             yield text
 
 
