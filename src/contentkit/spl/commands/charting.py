@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command
 from ..errors import SplError
 from ..lexer import search_word
+from ..resultorder import sorted_keys
 from ..timebins import parse_span
 from ..values import as_list, option_flag, to_number, to_str
 from . import register
@@ -26,7 +27,6 @@ from .stats import (
     Aggregation,
     _agg_spl,
     _Grouper,
-    _sorted_keys,
     expand_wildcards,
     parse_aggregations,
 )
@@ -112,7 +112,7 @@ def _pivot(
         columns = [a.output_name for a in aggs]
     else:
         ordered = [
-            k[0] for k in _sorted_keys((c,) for c in cols_seen if c not in (otherstr, nullstr))
+            k[0] for k in sorted_keys((c,) for c in cols_seen if c not in (otherstr, nullstr))
         ]
         ordered += [c for c in (nullstr, otherstr) if c in cols_seen]
         columns = [f"{a.output_name}: {c}" for a in aggs for c in ordered] if multi else ordered
@@ -193,7 +193,7 @@ class ChartCommand(Command):
             _fill_counts(row, columns, aggregations)
             yield row
             return
-        for (k,) in _sorted_keys((r,) for r in rows):
+        for (k,) in sorted_keys((r,) for r in rows):
             out: Event = {row_field: k}
             out.update(rows[k])
             _fill_counts(out, columns, aggregations)

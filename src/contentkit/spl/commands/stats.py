@@ -664,18 +664,23 @@ class StatsCommand(Command):
     def args_spl(self) -> str:
         return _agg_spl(self.options, self.aggregations, self.by)
 
+    @property
+    def has_wildcards(self) -> bool:
+        """Whether a function names its field with a wildcard (see :func:`expand_wildcards`)."""
+        return any(map(_is_wildcard, self.aggregations))
+
     def output_fields(self, fields: list[str] | None) -> list[str] | None:
-        if any(map(_is_wildcard, self.aggregations)):
+        if self.has_wildcards:
             return None  # named after the fields the events have
         return list(self.by) + [a.output_name for a in self.aggregations]
 
     def input_fields(self, downstream: set[str] | None) -> set[str] | None:
-        if any(map(_is_wildcard, self.aggregations)):
+        if self.has_wildcards:
             return None  # every field may match
         return _agg_inputs(self.aggregations, self.by)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
-        if any(map(_is_wildcard, self.aggregations)):
+        if self.has_wildcards:
             # the fields a wildcard stands for are those of the events
             buffered = list(events)
             aggregations = expand_wildcards(self.aggregations, buffered)
@@ -727,7 +732,7 @@ class StatsCommand(Command):
         if not groups and not self.by:
             groups[()] = ((), g.new_state())
         by, names = self.by, g.names
-        for k in _sorted_keys(groups):
+        for k in sorted_keys(groups):
             key, state = groups[k]
             yield _row(by, key, names, state)
 
@@ -737,9 +742,8 @@ class StatsCommand(Command):
     def mergeable(self) -> bool:
         """Whether :meth:`partial` / :meth:`merge` apply: every aggregation merges exactly
         whatever the order of the events (count, dc, values of fields)."""
-        return all(
-            a.expr is None and a.func in _MERGEABLE and not _is_wildcard(a)
-            for a in self.aggregations
+        return not self.has_wildcards and all(
+            a.expr is None and a.func in _MERGEABLE for a in self.aggregations
         )
 
     def partial(
@@ -858,11 +862,6 @@ _MERGEABLE = frozenset({"count", "c", "dc", "distinct_count", "estdc", "values"}
 def _event_time(event: Event) -> float:
     t = event.get("_time")
     return float(t) if isinstance(t, int | float) else 0.0
-
-
-def _sorted_keys(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Group keys in result order (see :mod:`..resultorder`)."""
-    return sorted_keys(keys)
 
 
 @dataclass(frozen=True)
