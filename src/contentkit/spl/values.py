@@ -111,10 +111,11 @@ def is_null(value: Value) -> bool:
 
 @lru_cache(maxsize=4096)
 def wildcard_regex(pattern: str, case_sensitive: bool = False) -> re.Pattern[str]:
-    """A compiled full-match regex for a Splunk ``*`` wildcard pattern."""
+    """A compiled regex for a Splunk ``*`` wildcard pattern, to use with ``fullmatch``; each
+    ``*`` is a group (what it matched names renamed fields: ``avg(*lay) AS mean_*``)."""
     parts = [re.escape(p) for p in pattern.split("*")]
     flags = re.DOTALL | (0 if case_sensitive else re.IGNORECASE)
-    return re.compile(".*".join(parts), flags)
+    return re.compile("(.*)".join(parts), flags)
 
 
 def wildcard_match(pattern: str, value: str, case_sensitive: bool = False) -> bool:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import And, Command, Compare, SearchExpr
 from ..errors import SplError
 from ..lexer import Token, search_word
-from ..values import option_flag
+from ..values import option_flag, wildcard_regex
 from . import register
 from .stats import Aggregation, StatsCommand, parse_aggregations, wildcard_aggregations
 
@@ -184,7 +184,11 @@ class MstatsCommand(Command):
         keep = compile_search(self.where, ctx) if self.where is not None else None
         # <func>(<metric_name>) reads the data points of the metrics it names only
         fields = [a.field or "" for a in self.aggregations]
-        named = None if "_value" in fields else [_wildcard(f).match for f in fields]
+        named = (
+            None
+            if "_value" in fields
+            else [wildcard_regex(f, case_sensitive=True).fullmatch for f in fields]
+        )
         rows: list[Event] = []
         names: set[str] = set()
         for point in data_points(self._events(ctx)):
@@ -250,10 +254,6 @@ def _check_aggregation(p: Parser, a: Aggregation) -> None:
         )
     if not wild and a.alias is not None and "*" in a.alias:
         raise p.error("mstats: '*' in the name after AS needs a wildcard metric name", a.pos)
-
-
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("(.*)".join(re.escape(part) for part in pattern.split("*")) + r"\Z")
 
 
 def _concrete(agg: Aggregation, names: set[str]) -> list[Aggregation]:

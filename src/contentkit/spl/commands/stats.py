@@ -14,7 +14,7 @@ from ..ast import Command, Expr
 from ..errors import SplError
 from ..lexer import Kind, Token, search_word
 from ..resultorder import KeyCoder, sorted_keys
-from ..values import as_list, compare_values, normalize, to_number, to_str
+from ..values import as_list, compare_values, normalize, to_number, to_str, wildcard_regex
 from . import register
 
 if TYPE_CHECKING:
@@ -415,9 +415,7 @@ def wildcard_aggregations(
     internal fields (``_time``) match only a pattern that starts with ``_``.  ``field_of``: the
     field an aggregation reads for a name (default: the name itself)."""
     pattern = agg.field or ""
-    match = re.compile(
-        "(.*)".join(re.escape(part) for part in pattern.split("*")) + r"\Z", re.DOTALL
-    ).match
+    match = wildcard_regex(pattern, case_sensitive=True).fullmatch
     out = []
     for name in sorted(set(names)):
         if name.startswith("_") and not pattern.startswith("_"):
