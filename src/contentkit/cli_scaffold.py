@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -40,6 +41,19 @@ def _root(path: Path) -> Path:
     if not (path / CONFIG_FILE).is_file():
         _fail(f"{path}: no {CONFIG_FILE} here (run `contentkit init` first, or give --path)")
     return path
+
+
+def _write(root: Path, make: Callable[[], tuple[Any, ...]]) -> None:
+    """Write the new object ``make()`` describes ((path in the repository, document[, CSV text]),
+    see ``scaffold.write_object``) into ``root`` and print its path; a ScaffoldError from either
+    step is a usage error."""
+    from contentkit.content.scaffold import ScaffoldError, write_object
+
+    try:
+        path = write_object(root, *make())
+    except ScaffoldError as exc:
+        _fail(str(exc))
+    click.echo(os.path.relpath(path))
 
 
 def _written(paths: list[Path]) -> None:
@@ -169,12 +183,7 @@ def detection(root: Path, name: str | None, type_: str, **options: Any) -> None:
           --search '`kube_audit` verb=create objectRef.subresource=exec | stats count by user.username' \\
           --story "Kubernetes Security" --data-source "Kubernetes Audit" --risk-field user.username
     """
-    from contentkit.content.scaffold import (
-        DetectionSpec,
-        ScaffoldError,
-        detection_doc,
-        write_object,
-    )
+    from contentkit.content.scaffold import DetectionSpec, detection_doc
 
     root = _root(root)
     spec = DetectionSpec(
@@ -195,12 +204,7 @@ def detection(root: Path, name: str | None, type_: str, **options: Any) -> None:
         source=options["source"],
         sourcetype=options["sourcetype"],
     )
-    try:
-        rel, doc = detection_doc(spec)
-        path = write_object(root, rel, doc)
-    except ScaffoldError as exc:
-        _fail(str(exc))
-    click.echo(os.path.relpath(path))
+    _write(root, lambda: detection_doc(spec))
 
 
 @new.command(context_settings=CONTEXT)
@@ -219,17 +223,15 @@ def story(
     Example:
       contentkit new story --name "Kubernetes Security" --category "Cloud Security"
     """
-    from contentkit.content.scaffold import ScaffoldError, story_doc, write_object
+    from contentkit.content.scaffold import story_doc
 
     root = _root(root)
-    try:
-        rel, doc = story_doc(
+    _write(
+        root,
+        lambda: story_doc(
             _ask(name, "--name", "Story name"), author, description, narrative, category
-        )
-        path = write_object(root, rel, doc)
-    except ScaffoldError as exc:
-        _fail(str(exc))
-    click.echo(os.path.relpath(path))
+        ),
+    )
 
 
 @new.command(context_settings=CONTEXT)
@@ -252,20 +254,18 @@ def macro(
       contentkit new macro --name windows_security --definition 'index=wineventlog sourcetype=XmlWinEventLog'
       contentkit new macro --name in_range --argument field --definition '$field$>10'
     """
-    from contentkit.content.scaffold import ScaffoldError, macro_doc, write_object
+    from contentkit.content.scaffold import macro_doc
 
     root = _root(root)
-    try:
-        rel, doc = macro_doc(
+    _write(
+        root,
+        lambda: macro_doc(
             _ask(name, "--name", "Macro name"),
             _ask(definition, "--definition", "Definition"),
             description,
             list(arguments),
-        )
-        path = write_object(root, rel, doc)
-    except ScaffoldError as exc:
-        _fail(str(exc))
-    click.echo(os.path.relpath(path))
+        ),
+    )
 
 
 @new.command(context_settings=CONTEXT)
@@ -283,20 +283,18 @@ def lookup(
     Example:
       contentkit new lookup --name known_admins --field user --field team
     """
-    from contentkit.content.scaffold import ScaffoldError, lookup_doc, write_object
+    from contentkit.content.scaffold import lookup_doc
 
     root = _root(root)
     columns = list(fields)
     if not columns and sys.stdin.isatty():
         columns = [c.strip() for c in click.prompt("Columns (comma separated)").split(",")]
-    try:
-        rel, doc, csv_text = lookup_doc(
+    _write(
+        root,
+        lambda: lookup_doc(
             _ask(name, "--name", "Lookup name"), description, columns, kvstore=kvstore
-        )
-        path = write_object(root, rel, doc, csv_text)
-    except ScaffoldError as exc:
-        _fail(str(exc))
-    click.echo(os.path.relpath(path))
+        ),
+    )
 
 
 @new.command(name="data-source", context_settings=CONTEXT)
@@ -320,18 +318,16 @@ def data_source(
     Example:
       contentkit new data-source --name "Okta System Log" --source okta --sourcetype OktaIM2:log
     """
-    from contentkit.content.scaffold import ScaffoldError, data_source_doc, write_object
+    from contentkit.content.scaffold import data_source_doc
 
     root = _root(root)
-    try:
-        rel, doc = data_source_doc(
+    _write(
+        root,
+        lambda: data_source_doc(
             _ask(name, "--name", "Data source name"),
             _ask(source, "--source", "Source"),
             _ask(sourcetype, "--sourcetype", "Sourcetype"),
             author,
             description,
-        )
-        path = write_object(root, rel, doc)
-    except ScaffoldError as exc:
-        _fail(str(exc))
-    click.echo(os.path.relpath(path))
+        ),
+    )
