@@ -180,6 +180,12 @@ class DetectionSpec:
     sourcetype: str | None = None
 
 
+def _new_object(name: str, author: str) -> dict[str, Any]:
+    """The fields every new object starts with: its name, a new id, version 1, today's date
+    and its author."""
+    return {"name": name, "id": str(uuid.uuid4()), "version": 1, "date": today(), "author": author}
+
+
 def detection_doc(spec: DetectionSpec) -> tuple[str, dict[str, Any]]:
     """(repository-relative path, YAML document) of a new detection."""
     if spec.type not in DETECTION_TYPES:
@@ -200,11 +206,7 @@ def detection_doc(spec: DetectionSpec) -> tuple[str, dict[str, Any]]:
         search = f"{search} | {filter_call}"
     description = spec.description or f"Detects {spec.name.lower()}."
     doc: dict[str, Any] = {
-        "name": spec.name,
-        "id": str(uuid.uuid4()),
-        "version": 1,
-        "date": today(),
-        "author": spec.author,
+        **_new_object(spec.name, spec.author),
         "status": spec.status,
         "type": spec.type,
         "description": description,
@@ -249,11 +251,7 @@ def story_doc(
     name: str, author: str, description: str = "", narrative: str = "", category: str = ""
 ) -> tuple[str, dict[str, Any]]:
     doc = {
-        "name": name,
-        "id": str(uuid.uuid4()),
-        "version": 1,
-        "date": today(),
-        "author": author,
+        **_new_object(name, author),
         "status": "production",
         "description": description or f"Detections for {name}.",
         "narrative": narrative or f"Why {name} matters, and what its detections look for.",
@@ -294,11 +292,7 @@ def lookup_doc(
     if not columns:
         raise ScaffoldError(f"lookup {name}: give at least one column (--field)")
     doc: dict[str, Any] = {
-        "name": name,
-        "id": str(uuid.uuid4()),
-        "version": 1,
-        "date": today(),
-        "author": "Detection Engineering",
+        **_new_object(name, "Detection Engineering"),
         "description": description or f"The {name} lookup.",
     }
     if kvstore:
@@ -312,11 +306,7 @@ def data_source_doc(
     name: str, source: str, sourcetype: str, author: str, description: str = ""
 ) -> tuple[str, dict[str, Any]]:
     doc = {
-        "name": name,
-        "id": str(uuid.uuid4()),
-        "version": 1,
-        "date": today(),
-        "author": author,
+        **_new_object(name, author),
         "description": description or f"{name} events.",
         "source": source,
         "sourcetype": sourcetype,
