@@ -116,6 +116,27 @@ def test_candidate_lines_prefilter() -> None:
     ]
 
 
+def test_other_groups_match_in_any_case_on_the_driver_lines(tmp_path: Path) -> None:
+    """The groups besides the driver are checked on each line the driver found: as written
+    first, then case-insensitively (a line holding them only in upper case still matches)."""
+    from contentkit.spl.events import scan_file_lines
+
+    lines = [
+        b'{"r":"daemonsets","verb":"create"}',
+        b'{"r":"DaemonSets","verb":"CREATE","k":"Pod"}',
+        b'{"r":"daemonsets","verb":"get"}',
+        b'{"r":"daemonsets","verb":"Create","k":"POD"}',
+        b'{"r":"daemonsets","verb":"create","k":"job"}',
+    ]
+    path = tmp_path / "audit.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    found = list(scan_file_lines(path, [("daemonsets",), ("create",), ("pod", "job")]))
+    assert found == [line.decode() for line in (lines[1], lines[3], lines[4])]
+    assert list(scan_file_lines(path, [("daemonsets",), ("create",)])) == [
+        line.decode() for line in (lines[0], lines[1], lines[3], lines[4])
+    ]
+
+
 def test_scan_dataset_parses_only_candidates() -> None:
     stats = ScanStats()
     ds = Dataset(DATA / "k8s_audit_daemonset.json", "_json", "kubernetes")

@@ -1043,7 +1043,7 @@ def _iter_mapped(
             yield from _iter_chunks(path, bgroups, start, end, count, counters)
             return
         counters[1] += stop - first
-        rfind = m.rfind
+        rfind, find = m.rfind, m.find
         a = first
         long_lines = False
         while a < stop:
@@ -1063,6 +1063,17 @@ def _iter_mapped(
                 line_end = a + to - 1
                 line_start = rfind(b"\n", a, line_end) + 1 or a
                 if singles or multis:
+                    # the fragments are lower-case: most lines hold them as they are, found in
+                    # place; only a line that does not is lower-cased (copied) to be sure
+                    for f in singles:
+                        if find(f, line_start, line_end) < 0:
+                            break
+                    else:
+                        if not multis or all(
+                            any(find(f, line_start, line_end) >= 0 for f in g) for g in multis
+                        ):
+                            spans.append((line_start, line_end))
+                            return
                     low = m[line_start:line_end].lower()
                     for f in singles:
                         if f not in low:
