@@ -117,11 +117,16 @@ def _value_matcher(pattern: str) -> Callable[[Any], bool]:
     return m
 
 
+def matches_everything(expr: SearchExpr | None) -> bool:
+    """Whether ``expr`` is a lone ``*`` (any number of them): every event matches it."""
+    return isinstance(expr, Term) and expr.value.strip("*") == ""
+
+
 def _term_matcher(term: Term) -> Predicate:
     """A bare term, quoted phrase, ``TERM()`` or ``CASE()`` matched against the segments of the
     raw text (see :mod:`contentkit.spl.segments`)."""
     value = term.value
-    if value.strip("*") == "":
+    if matches_everything(term):
         return lambda e: True
     match = compile_term(
         value, major_only=term.directive == "TERM", case_sensitive=term.directive == "CASE"

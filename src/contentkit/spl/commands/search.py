@@ -44,10 +44,11 @@ class SearchCommand(Command):
         return None if mine is None or downstream is None else downstream | mine
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
-        if self.expr is None:
+        from ..matching import compile_search, matches_everything
+
+        if self.expr is None or matches_everything(self.expr):  # e.g. a "search *" filter macro
             yield from events
             return
-        from ..matching import compile_search
 
         pred = compile_search(self.expr, ctx)
         for e in events:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -849,8 +850,8 @@ def _row(by: tuple[str, ...], key: tuple[Any, ...], names: list[str], state: lis
     return row
 
 
-def _entry_order(entry: tuple[Any, ...]) -> tuple[Any, ...]:
-    return entry[:2]
+#: the order of partial entries: (key code, minus the time of the group's first event)
+_entry_order = operator.itemgetter(0, 1)
 
 
 #: aggregation functions whose partial states merge exactly (see :meth:`Agg.absorb`)
