@@ -583,7 +583,16 @@ _STRF_EXTRA = {
 }
 
 
-def splunk_strftime(epoch: float, fmt: str) -> str:
+def splunk_strftime(epoch: float, fmt: str) -> str | None:
+    """``epoch`` written with Splunk's time format ``fmt`` (``None``: no such time, e.g. an
+    infinite or out-of-range number)."""
+    try:
+        return _strftime_utc(epoch, fmt)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _strftime_utc(epoch: float, fmt: str) -> str:
     dt = datetime.fromtimestamp(epoch, UTC)
     ms = f"{dt.microsecond // 1000:03d}"
     out = fmt.replace("%3Q", ms).replace("%Q", ms).replace("%3N", ms).replace("%N", ms)
@@ -611,10 +620,7 @@ def _strftime(v: Any, fmt: Any) -> Any:
     n = to_number(v)
     if n is None or fmt is None:
         return None
-    try:
-        return splunk_strftime(float(n), to_str(fmt))
-    except (ValueError, OverflowError, OSError):
-        return None
+    return splunk_strftime(float(n), to_str(fmt))
 
 
 @function("strptime", 2)

@@ -259,25 +259,87 @@ def json_entries(v: Any) -> Any:
     return dumps([{"key": k, "value": val} for k, val in obj.items()])
 
 
-def xml_path_values(text: str, path: str) -> list[str]:
-    """Values at an spath path of an XML document: ``a.b.c`` (elements from the root, which
-    is named first) and a final ``{@attr}`` for an attribute."""
+# XML, as spath reads it: an element is named by its tag without namespace (``<e:Rule
+# xmlns:e="...">`` and ``<Rule xmlns="...">`` are both ``Rule``), fields are the tags from the
+# root down joined by dots, and an attribute is ``{@name}`` after its element's path (namespace
+# declarations, ``xmlns=...``, are not attributes here).  The standard library's expat parser resolves no external entity and bounds entity expansion.
+
+_XML_STEP = re.compile(r"([^.{}]+)((?:\{[^}]*\})*)")
+
+
+def _xml_root(text: str) -> Any:
     import xml.etree.ElementTree as ET
 
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError:
+        return ET.fromstring(text)
+    except (ET.ParseError, ValueError):
+        return None
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+def xml_path_values(text: str, path: str) -> list[str]:
+    """Values at an spath path of an XML document: ``a.b.c`` (elements from the root, which
+    is named first), ``{N}`` after a step for the N-th such element (counted from 1, as XPath
+    does) and a final ``{@attr}`` for an attribute."""
+    root = _xml_root(text)
+    if root is None:
         return []
     attr = None
     m = re.search(r"\{@([^}]+)\}$", path)
     if m:
         attr, path = m.group(1), path[: m.start()]
-    names = [n for n in re.sub(r"\{\d*\}", "", path).split(".") if n]
-    if not names or names[0] != root.tag:
+    steps = _XML_STEP.findall(path)
+    if not steps or "".join(n + i for n, i in steps).replace(".", "") != path.replace(".", ""):
         return []
     nodes = [root]
-    for name in names[1:]:
-        nodes = [c for n in nodes for c in n if c.tag == name]
+    for depth, (name, index) in enumerate(steps):
+        if depth:
+            nodes = [c for n in nodes for c in n if _local(c.tag) == name]
+        elif _local(root.tag) != name:
+            return []
+        for k in re.findall(r"\{(\d*)\}", index):
+            if k:  # {N}: the N-th of the elements found so far
+                nodes = nodes[int(k) - 1 : int(k)] if int(k) > 0 else []
     if attr is not None:
-        return [n.attrib[attr] for n in nodes if attr in n.attrib]
+        return [v for n in nodes for a, v in n.attrib.items() if _local(a) == attr or a == attr]
     return [n.text or "" for n in nodes if len(n) == 0]
+
+
+def xml_fields(text: str) -> dict[str, Any] | None:
+    """Every field of an XML document as spath extracts it without a path (``None`` when the
+    text is no XML): each element's text under its path (elements with child elements: only
+    text that is not blank), each attribute as ``path{@name}``; a path found several times
+    is a multivalue field, in document order."""
+    root = _xml_root(text)
+    if root is None:
+        return None
+    out: dict[str, Any] = {}
+
+    def add(name: str, value: str) -> None:
+        have = out.get(name)
+        if have is None:
+            out[name] = value
+        elif type(have) is list:
+            have.append(value)
+        else:
+            out[name] = [have, value]
+
+    def walk(node: Any, prefix: str) -> None:
+        path = f"{prefix}.{_local(node.tag)}" if prefix else _local(node.tag)
+        for a, v in node.attrib.items():
+            add(f"{path}{{@{_local(a)}}}", v)
+        text = node.text or ""
+        if len(node) == 0:
+            if text:
+                add(path, text)
+        elif text.strip():
+            add(path, text.strip())
+        for child in node:
+            if isinstance(child.tag, str):  # not a comment or processing instruction
+                walk(child, path)
+
+    walk(root, "")
+    return out

@@ -84,12 +84,19 @@ def _number(v: float) -> float | int:
     return int(v) if float(v).is_integer() else v
 
 
-def bucketer(span: tuple[float, int], align: float = 0.0) -> Callable[[float], float | int]:
-    """The start of the bucket of a time, for a parsed span (``align``: a bucket starts there)."""
+#: the times a calendar date exists for (years 1 to 9999), in epoch seconds
+DATE_RANGE = (-62135596800.0, 253402300800.0)
+
+
+def bucketer(span: tuple[float, int], align: float = 0.0) -> Callable[[float], float | int | None]:
+    """The start of the bucket of a time, for a parsed span (``align``: a bucket starts there);
+    ``None`` for a time a calendar span cannot place (outside :data:`DATE_RANGE`)."""
     seconds, months = span
     if months:
 
-        def by_month(t: float) -> float | int:
+        def by_month(t: float) -> float | int | None:
+            if not DATE_RANGE[0] <= t < DATE_RANGE[1]:
+                return None
             dt = datetime.fromtimestamp(t, UTC)
             index = (dt.year * 12 + dt.month - 1) // months * months
             year, month = divmod(index, 12)

@@ -56,6 +56,13 @@ def to_number(value: Value) -> int | float | None:
     return None
 
 
+def finite_number(value: Value) -> int | float | None:
+    """:func:`to_number` when the number is finite (``1e309`` reads as infinity: no number to
+    bin or to read as a time)."""
+    n = to_number(value)
+    return n if n is None or type(n) is int or math.isfinite(n) else None
+
+
 def to_str(value: Value) -> str:
     """String form of a value, as Splunk prints it."""
     if type(value) is str:

@@ -235,11 +235,17 @@ class TimechartCommand(Command):
         return _agg_spl(self.options, self.aggregations, self.by)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
-        from ..timebins import bucketer, next_bucket, parse_span
+        from ..timebins import DATE_RANGE, bucketer, next_bucket, parse_span
 
         opts = dict(self.options)
-        evs = [e for e in events if to_number(e.get("_time")) is not None]
-        times = [float(to_number(e["_time"]) or 0) for e in evs]
+        lo, hi = DATE_RANGE
+        evs = []  # the events whose _time is a time (an infinite one or year 10000 is not)
+        times = []
+        for e in events:
+            t = to_number(e.get("_time"))
+            if t is not None and lo <= t < hi:
+                evs.append(e)
+                times.append(float(t))
         span_text = opts.get("span")
         if span_text is not None:
             span = parse_span(span_text.split("@")[0])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command
 from ..errors import SplError
 from ..lexer import Kind, Token, quote, search_word
-from ..values import as_list, normalize, to_number, to_str
+from ..values import as_list, finite_number, normalize, to_number, to_str
 from . import register
 
 if TYPE_CHECKING:
@@ -176,11 +176,15 @@ class SpathCommand(Command):
         src = opts.get("input", "_raw")
         out = opts.get("output", self.path)
         for e in events:
-            v = e.get(src)
-            if v is None:
+            values = as_list(e.get(src))
+            if not values:  # no value (an empty multivalue field included): nothing to read
                 yield e
                 continue
-            text = to_str(as_list(v)[0])
+            text = to_str(values[0])
+            if text.lstrip().startswith("<"):
+                self._xml(e, text.strip(), out)
+                yield e
+                continue
             start = text.find("{")
             startl = text.find("[")
             if start < 0 or (0 <= startl < start):
@@ -202,6 +206,18 @@ class SpathCommand(Command):
                 if val is not None and out:
                     e[out] = val
             yield e
+
+    def _xml(self, e: Event, text: str, out: str | None) -> None:
+        """Fields of the XML document ``text`` into ``e`` (see :func:`..functions_json.xml_fields`)."""
+        from ..functions_json import xml_fields, xml_path_values
+
+        if self.path is None:
+            for k, val in (xml_fields(text) or {}).items():
+                e.setdefault(k, val)
+            return
+        found = normalize(xml_path_values(text, self.path))
+        if found is not None and out:
+            e[out] = found
 
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
@@ -275,7 +291,7 @@ class BinCommand(Command):
         rows: list[Event] | None = None
         if span_text is None:  # bins=N (default 100): the span comes from the data's range
             rows = list(events)
-            nums = [float(n) for e in rows if (n := to_number(e.get(self.field))) is not None]
+            nums = [float(n) for e in rows if (n := finite_number(e.get(self.field))) is not None]
             lo = min(nums, default=0.0)
             hi = max(nums, default=0.0)
             if "start" in opts and to_number(opts["start"]) is not None:
@@ -311,9 +327,9 @@ class BinCommand(Command):
         bucket = bucketer(span, align)
         width = span[0]
         for e in events if rows is None else rows:
-            n = to_number(e.get(self.field))
-            if n is not None:
-                lo_v = bucket(float(n))
+            n = finite_number(e.get(self.field))  # an infinite value stays as it is
+            lo_v = None if n is None else bucket(float(n))
+            if lo_v is not None:
                 if timeish or not width:
                     e[out] = lo_v
                 else:
@@ -398,7 +414,8 @@ class ConvertCommand(Command):
         def conv(fn: str, v: Any) -> Any:
             if fn == "ctime":
                 n = to_number(v)
-                return splunk_strftime(float(n), fmt) if n is not None else v
+                text = splunk_strftime(float(n), fmt) if n is not None else None
+                return v if text is None else text  # no such time: the value is kept
             if fn == "mktime":
                 r = splunk_strptime(to_str(v), fmt)
                 return v if r is None else r
