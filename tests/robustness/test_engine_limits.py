@@ -148,3 +148,35 @@ def test_a_timed_out_test_is_an_error_and_the_run_goes_on(seed_pack: Path) -> No
     assert len(units) == 2  # both tests ran
     assert all(u["status"] == "error" for u in units)
     assert all("time limit of 1 s" in u["message"] for u in units)
+
+
+MANY_BY = " ".join(f"f{i}" for i in range(30))
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        f"| stats count by {MANY_BY}",
+        f"| eventstats count by {MANY_BY}",
+        f"| top f0 by {MANY_BY}",
+        "| lookup wide " + " ".join(f"f{i}" for i in range(30)) + " OUTPUT out",
+    ],
+)
+def test_one_event_cannot_make_more_groups_than_the_row_limit(search: str, tmp_path: Path) -> None:
+    """30 BY fields with two values each are 2^30 combinations: the row limit stops the
+    command before it builds them (it ran out of memory before)."""
+    event = {f"f{i}": ["a", "b"] for i in range(30)}
+    csv = tmp_path / "wide.csv"
+    csv.write_text(",".join([*(f"f{i}" for i in range(30)), "out"]) + "\n" + "a," * 30 + "x\n")
+    wide = spl.LookupTable("wide", csv)
+    with bounded(max_rows=1000), pytest.raises(RowLimitExceeded, match="more than 1000 rows"):
+        spl.run("search * " + search, [event], lookups={"wide": wide})
+
+
+def test_stats_stops_when_its_groups_pass_the_row_limit() -> None:
+    # 1,500 events (under the limit between commands), three groups each
+    events = [{"x": [f"{i}a", f"{i}b", f"{i}c"]} for i in range(1500)]
+    with bounded(max_rows=2000), pytest.raises(RowLimitExceeded, match="stats would produce"):
+        spl.run("search * | stats count by x", [dict(e) for e in events])
+    with bounded(max_rows=5000):
+        assert len(spl.run("search * | stats count by x", [dict(e) for e in events])) == 4500

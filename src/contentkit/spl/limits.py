@@ -83,6 +83,16 @@ def check() -> None:
         raise SearchTimeout(f"search stopped at its time limit of {bounds.timeout:g} s")
 
 
+def check_rows(n: int, what: str) -> None:
+    """Raise RowLimitExceeded when a command is about to hold ``n`` rows or groups (``what``
+    says which: the row limit bounds memory inside a command too, e.g. the groups one event
+    with many multivalue BY fields makes), and SearchTimeout past the deadline."""
+    check()
+    bounds = _current()
+    if bounds is not None and bounds.max_rows is not None and n > bounds.max_rows:
+        raise RowLimitExceeded(f"search stopped: {what} more than {bounds.max_rows} rows")
+
+
 def guard(stream: Iterator[Any]) -> Iterator[Any]:
     """`stream` with the current limits applied (itself when there are none)."""
     bounds = _current()

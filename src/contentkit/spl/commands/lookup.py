@@ -140,7 +140,11 @@ def apply_lookup(
 
 def _combos(lists: list[list[Any]]) -> list[tuple[Any, ...]]:
     import itertools
+    import math
 
+    from ..limits import check_rows
+
+    check_rows(math.prod(map(len, lists)), "lookup: the multivalue input fields of one event make")
     return list(itertools.product(*lists))
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command, Expr
 from ..errors import SplError
 from ..lexer import Kind, Token, search_word
+from ..limits import check_rows
 from ..resultorder import KeyCoder, sorted_keys
 from ..values import as_list, compare_values, normalize, to_number, to_str, wildcard_regex
 from . import register
@@ -574,7 +575,9 @@ class _Grouper:
             vals.append(v)
         if not multi:
             return [tuple(vals)]
-        return list(itertools.product(*[v if type(v) is list else [v] for v in vals]))
+        lists = [v if type(v) is list else [v] for v in vals]
+        check_rows(math.prod(map(len, lists)), "the multivalue BY fields of one event make")
+        return list(itertools.product(*lists))
 
     def new_state(self) -> list[Agg]:
         return [m() for m in self.makers]
@@ -710,6 +713,8 @@ class StatsCommand(Command):
                     entry = groups[key] = (key, new_state())  # one string per field: the key
                     if firsts is not None:
                         firsts.append(e)
+                    if not len(groups) & 1023:
+                        check_rows(len(groups), "stats would produce")
                 if entry is not None:
                     for agg, get in zip(entry[1], getters):  # noqa: B905 - as long
                         agg.add(get(e), e)
@@ -721,6 +726,8 @@ class StatsCommand(Command):
                     entry = groups[k] = (key, new_state())
                     if firsts is not None:
                         firsts.append(e)
+                    if not len(groups) & 1023:
+                        check_rows(len(groups), "stats would produce")
                 for agg, get in zip(entry[1], getters):  # noqa: B905 - as long (new_state)
                     agg.add(get(e), e)
         return groups
