@@ -452,6 +452,15 @@ def expand_wildcards(
     )
 
 
+def _keyword_hint(word: str, keywords: tuple[str, ...]) -> str:
+    """`` (did you mean BY?)`` when ``word`` looks like a misspelt clause keyword, which the
+    parser otherwise reads as one more function name."""
+    import difflib
+
+    near = difflib.get_close_matches(word.lower(), keywords, n=1, cutoff=0.6)
+    return f" (did you mean {near[0].upper()}?)" if near else ""
+
+
 def parse_aggregations(
     p: Parser, command: str, stop: tuple[str, ...] = ("by",)
 ) -> list[Aggregation]:
@@ -471,7 +480,9 @@ def parse_aggregations(
             )
         func = tok.value
         if not is_agg_name(func):
-            raise p.error(f"unknown {command} function {func!r}", tok.pos)
+            raise p.error(
+                f"unknown {command} function {func!r}{_keyword_hint(func, stop)}", tok.pos
+            )
         p.pos = tok.end
         field = None
         expr = None
