@@ -426,3 +426,25 @@ def test_long_term_lists_and_refused_patterns(
 
     monkeypatch.setattr(events_mod, "_line_finder", refuse)
     assert users() == expected
+
+
+@pytest.mark.parametrize("depth", [990, 5000])
+def test_json_nested_too_deeply_to_read_is_read_as_text(tmp_path: Path, depth: int) -> None:
+    """An event nested beyond what the JSON reader takes (about a thousand levels) no longer
+    fails the whole search ("search is nested too deeply"): it is read as key=value text."""
+    path = tmp_path / "deep.json"
+    deep = '{"a":' + "[" * depth + '"v"' + "]" * depth + ', "b":"x", "k=v": 1}'
+    path.write_text(deep + '\n{"b":"y"}\n')
+    ds = Dataset(path, "_json", "s")
+    assert spl.run("search b=* | table b", [ds]) == [{"b": "y"}]
+    assert spl.run("search k=* | table k", [ds]) == [{"k": "v"}]
+
+
+def test_spath_and_json_functions_on_input_nested_too_deeply() -> None:
+    deep_json = '{"a":' + "[" * 3000 + "]" * 3000 + "}"
+    deep_xml = "<a>" * 3000 + "v" + "</a>" * 3000
+    rows = spl.run(
+        'search * | spath input=j | spath input=x | eval e=json_extract(j, "a") | table *',
+        [{"j": deep_json, "x": deep_xml}],
+    )
+    assert rows == [{"j": deep_json, "x": deep_xml}]

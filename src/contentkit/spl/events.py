@@ -322,8 +322,21 @@ def json_fields(
     memo: dict[str, str] | None = None,
     data: bytes | None = None,
 ) -> tuple[dict[str, Any], float | None] | None:
-    """(fields, time) of a JSON event (``None`` when ``raw`` is no JSON object); ``data``: the
-    UTF-8 bytes ``raw`` was decoded from, if the caller has them."""
+    """(fields, time) of a JSON event (``None`` when ``raw`` is no JSON object, or one nested
+    too deeply to read: its text is then read as key=value text); ``data``: the UTF-8 bytes
+    ``raw`` was decoded from, if the caller has them."""
+    try:
+        return _json_fields(raw, plan, memo, data)
+    except RecursionError:
+        return None
+
+
+def _json_fields(
+    raw: str,
+    plan: dict[str, Any] | None,
+    memo: dict[str, str] | None,
+    data: bytes | None,
+) -> tuple[dict[str, Any], float | None] | None:
     if plan is not None and FAST_JSON:
         fast = _per_plan(_FAST, plan, _fast_plan)
         if fast is not None:

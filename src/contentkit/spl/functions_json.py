@@ -30,7 +30,7 @@ def _load(v: Any) -> Any:
         return v
     try:
         return json.loads(v)
-    except ValueError:
+    except (ValueError, RecursionError):  # no JSON, or nested beyond what can be read
         return _MISSING
 
 
@@ -341,5 +341,8 @@ def xml_fields(text: str) -> dict[str, Any] | None:
             if isinstance(child.tag, str):  # not a comment or processing instruction
                 walk(child, path)
 
-    walk(root, "")
+    try:
+        walk(root, "")
+    except RecursionError:  # nested beyond what can be read
+        return None
     return out

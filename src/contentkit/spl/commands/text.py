@@ -191,20 +191,21 @@ class SpathCommand(Command):
                 start = startl
             try:
                 obj = json.loads(text[start:] if start > 0 else text)
-            except ValueError:
+                if self.path is None:
+                    flat: dict[str, Any] = {}
+                    flatten_json(obj, "", flat)
+                else:  # the values at the path; {} walks every element, {N} one
+                    from ..functions_json import get_path, json_field
+
+                    val = normalize([json_field(x) for x in get_path(obj, self.path)])
+            except (ValueError, RecursionError):  # no JSON, or nested beyond what can be read
                 yield e
                 continue
             if self.path is None:
-                flat: dict[str, Any] = {}
-                flatten_json(obj, "", flat)
-                for k, val in flat.items():
-                    e.setdefault(k, val)
-            else:  # the values at the path; {} walks every element, {N} one
-                from ..functions_json import get_path, json_field
-
-                val = normalize([json_field(x) for x in get_path(obj, self.path)])
-                if val is not None and out:
-                    e[out] = val
+                for k, v in flat.items():
+                    e.setdefault(k, v)
+            elif val is not None and out:
+                e[out] = val
             yield e
 
     def _xml(self, e: Event, text: str, out: str | None) -> None:
