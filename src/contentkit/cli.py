@@ -543,12 +543,13 @@ def explain(
 
 
 def _text_data(path: Path) -> Path:
-    """The file itself, or the XML rendering of a Windows .evtx file."""
-    from contentkit.replay.evtx import EvtxError, text_dataset
+    """The file itself, or its text (a Windows .evtx file's XML rendering, a compressed file's
+    decompressed text, UTF-16 as UTF-8): see `replay/textdata.py`."""
+    from contentkit.replay.textdata import DataError, text_dataset
 
     try:
         return text_dataset(path)
-    except EvtxError as exc:
+    except DataError as exc:
         _fail_usage(str(exc))
 
 

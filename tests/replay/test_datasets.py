@@ -20,7 +20,7 @@ from contentkit.replay.datasets import DatasetResolver, DatasetUnavailable, is_u
 BODY = b'{"verb": "create", "user": "mallory"}\n' * 3
 GOOD = hashlib.sha256(BODY).hexdigest()
 BAD = hashlib.sha256(b"something else").hexdigest()
-BIG = bytes(range(256)) * (3 * 4096 + 7)  # about 3 MiB: several reads
+BIG = b"".join(b"seq=%07d\n" % i for i in range(330_000))  # about 3 MiB: several reads
 
 
 class _Server:

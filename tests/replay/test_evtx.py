@@ -13,13 +13,8 @@ from click.testing import CliRunner
 
 from contentkit.cli import cli
 from contentkit.replay.datasets import DatasetResolver, DatasetUnavailable
-from contentkit.replay.evtx import (
-    EvtxError,
-    evtx_events,
-    is_evtx,
-    render_record,
-    text_dataset,
-)
+from contentkit.replay.evtx import EvtxError, evtx_events, is_evtx, render_record
+from contentkit.replay.textdata import text_dataset
 from tests.replay.evtx_writer import sysmon_event, write_evtx
 
 WHEN = datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)

@@ -104,14 +104,14 @@ class DatasetResolver:
         )
 
     def resolve(self, data: str, sha256: str | None = None) -> Path:
-        """The local path of `data` (for a Windows .evtx file, its XML rendering: see
-        `evtx.py`); DatasetUnavailable if it cannot be had."""
-        from contentkit.replay.evtx import EvtxError, text_dataset
+        """The local path of `data`'s text (a Windows .evtx file's XML rendering, a compressed
+        file's decompressed text: see `textdata.py`); DatasetUnavailable if it cannot be had."""
+        from contentkit.replay.textdata import DataError, text_dataset
 
         path = self._resolve_file(data, sha256)
         try:
-            return text_dataset(path, self.cache_dir / "evtx")
-        except EvtxError as exc:
+            return text_dataset(path, self.cache_dir / "text")
+        except DataError as exc:
             raise DatasetUnavailable(str(exc)) from None
 
     def _resolve_file(self, data: str, sha256: str | None = None) -> Path:

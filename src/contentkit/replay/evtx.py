@@ -8,25 +8,24 @@ written `<Data Name='x'></Data>`), text escaping only `&`, `<` and `>`, and `Sys
 fractional digits (`2020-10-08T11:03:46.617920300Z`). Message text (`RenderingInfo`) needs the
 publisher's DLLs on Windows, so, like a forwarder with `suppress_text`, there is none.
 
-The rest of contentkit reads text: :func:`text_dataset` converts an `.evtx` file once into an
-`.xml` file in a cache (named by the file's SHA-256) and returns that path.
+The rest of contentkit reads text: `textdata.text_dataset` converts an `.evtx` file once into
+an `.xml` file in a cache (named by the file's SHA-256) and returns that path.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from contentkit.replay.textdata import DataError
 
 MAGIC = b"ElfFile\0"
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?\s*Z?(?:\s*UTC)?$")
 
 
-class EvtxError(Exception):
+class EvtxError(DataError):
     """The file is not a readable EVTX file; the message names it."""
 
 
@@ -123,33 +122,3 @@ def evtx_events(path: Path) -> Iterator[str]:
             yield render_record(data)
         except EvtxError as exc:
             raise EvtxError(f"{path}: record {record.get('event_record_id')}: {exc}") from None
-
-
-def default_cache() -> Path:
-    base = os.environ.get("CONTENTKIT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "contentkit"
-    )
-    return Path(base) / "evtx"
-
-
-def text_dataset(path: Path, cache_dir: Path | None = None) -> Path:
-    """`path` itself, or for an EVTX file its XML rendering (converted once, kept in
-    `cache_dir` under the file's SHA-256)."""
-    if not is_evtx(path):
-        return path
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    cache = cache_dir or default_cache()
-    target = cache / f"{digest[:32]}.xml"
-    if target.is_file():
-        return target
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".evtx-", suffix=".xml", dir=cache)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            for line in evtx_events(path):
-                out.write(line + "\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

@@ -239,11 +239,11 @@ class ReplayResult:
 
 
 def load_events(path: Path, sourcetype: str) -> RawData:
-    from contentkit.replay.evtx import EvtxError, text_dataset
+    from contentkit.replay.textdata import DataError, text_dataset
 
     try:
         return read_raw(text_dataset(path), sourcetype)
-    except EvtxError as exc:
+    except DataError as exc:
         raise ReplayError(str(exc)) from None
     except FileNotFoundError:
         raise ReplayError(f"dataset {path} does not exist") from None
