@@ -151,7 +151,7 @@ class AppResolver:
         if not is_url(url):
             raise AppUnavailable(spec.name, url, "hardcoded_path is not an http(s) URL")
         try:
-            package = self.downloads.resolve(url)
+            package = self.downloads.fetch(url)  # as downloaded: a package, not a dataset's text
         except DatasetUnavailable as exc:
             raise AppUnavailable(spec.name, url, exc.reason) from None
         # downloads are unpacked whatever their name says (a download URL may have no suffix)

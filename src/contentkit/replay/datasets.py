@@ -108,13 +108,15 @@ class DatasetResolver:
         file's decompressed text: see `textdata.py`); DatasetUnavailable if it cannot be had."""
         from contentkit.replay.textdata import DataError, text_dataset
 
-        path = self._resolve_file(data, sha256)
+        path = self.fetch(data, sha256)
         try:
             return text_dataset(path, self.cache_dir / "text")
         except DataError as exc:
             raise DatasetUnavailable(str(exc)) from None
 
-    def _resolve_file(self, data: str, sha256: str | None = None) -> Path:
+    def fetch(self, data: str, sha256: str | None = None) -> Path:
+        """The local path of `data` as it is (a repository file, or a download in the cache,
+        checked against `sha256`); DatasetUnavailable if it cannot be had."""
         data = data.strip()
         if not is_url(data):
             path = (self.root / data).resolve()
