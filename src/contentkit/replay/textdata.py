@@ -72,6 +72,8 @@ def text_dataset(path: Path, cache_dir: Path | None = None) -> Path:
     `cache_dir` (see the module's comment); DataError for a file that holds no text."""
     from contentkit.replay.evtx import evtx_events, is_evtx
 
+    if not path.is_file():  # missing, a directory, a FIFO (never opened here: it would block)
+        return path  # the reader says what it is
     cache = cache_dir or default_cache()
     if is_evtx(path):
         return _cached(path, cache, ".xml", lambda out: _write_lines(evtx_events(path), out))

@@ -662,6 +662,21 @@ def candidate_lines(
         yield block[line_start:line_end]
 
 
+def _holds(
+    find: Callable[[bytes, int, int], int],
+    start: int,
+    end: int,
+    singles: Sequence[bytes],
+    multis: Sequence[tuple[bytes, ...]],
+) -> bool:
+    """Whether the bytes ``[start, end)`` that ``find`` searches hold every one of ``singles``
+    and one fragment of each group of ``multis``."""
+    for f in singles:
+        if find(f, start, end) < 0:
+            return False
+    return all(any(find(f, start, end) >= 0 for f in g) for g in multis)
+
+
 def _spans(low: bytes | bytearray, plan: _Plan, start: int, stop: int) -> list[tuple[int, int]]:
     """(start, end) of the lines of lower-cased ``low[start:stop]`` that match ``plan``: the
     driver fragments are searched for, line boundaries are found only around their hits."""
@@ -677,14 +692,8 @@ def _spans(low: bytes | bytearray, plan: _Plan, start: int, stop: int) -> list[t
             if line_end < 0:
                 line_end = stop
             i = find(frag, line_end, stop)
-            for f in singles:
-                if find(f, line_start, line_end) < 0:
-                    break
-            else:
-                if not multis or all(
-                    any(find(f, line_start, line_end) >= 0 for f in g) for g in multis
-                ):
-                    spans.append((line_start, line_end))
+            if _holds(find, line_start, line_end, singles, multis):
+                spans.append((line_start, line_end))
     if len(driver) > 1:
         spans = sorted(set(spans))
     return spans
@@ -1075,25 +1084,12 @@ def _iter_mapped(
             def on_line(to: int, a: int = a, spans: list[tuple[int, int]] = spans) -> None:
                 line_end = a + to - 1
                 line_start = rfind(b"\n", a, line_end) + 1 or a
-                if singles or multis:
-                    # the fragments are lower-case: most lines hold them as they are, found in
-                    # place; only a line that does not is lower-cased (copied) to be sure
-                    for f in singles:
-                        if find(f, line_start, line_end) < 0:
-                            break
-                    else:
-                        if not multis or all(
-                            any(find(f, line_start, line_end) >= 0 for f in g) for g in multis
-                        ):
-                            spans.append((line_start, line_end))
-                            return
+                # the fragments are lower-case: most lines hold them as they are, found in
+                # place; only a line that does not is lower-cased (copied) to be sure
+                if (singles or multis) and not _holds(find, line_start, line_end, singles, multis):
                     low = m[line_start:line_end].lower()
-                    for f in singles:
-                        if f not in low:
-                            return
-                    for g in multis:
-                        if not any(f in low for f in g):
-                            return
+                    if not _holds(low.find, 0, len(low), singles, multis):
+                        return
                 spans.append((line_start, line_end))
 
             with view[a:b] as segment:
