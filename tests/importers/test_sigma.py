@@ -192,6 +192,20 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "detections").exists()
 
 
+def test_a_rule_that_is_no_yaml_is_reported_with_its_place(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    good = (RULES / "proc_creation_whoami_from_cmd.yml").read_text()
+    (rules / "good.yml").write_text(good)
+    (rules / "broken.yml").write_text(good.replace("logsource:", "logsource: :\n\t x", 1))
+    code, out = run("import", "sigma", str(rules), "-o", str(tmp_path / "repo"))
+    assert code == 1 and "Traceback" not in out
+    assert "1 rules converted, 1 not converted" in out
+    (line,) = [x for x in out.splitlines() if "broken.yml" in x]
+    assert "not valid YAML" in line and "(line " in line and "column " in line
+    assert len(list((tmp_path / "repo" / "detections").rglob("*.yml"))) == 1
+
+
 def test_the_process_creation_rule_as_a_plain_search_passes_contentkit_test(
     tmp_path: Path,
 ) -> None:

@@ -293,12 +293,21 @@ def _existing_names(repo: Path, folder: str) -> set[str]:
     return names
 
 
+def _yaml_problem(exc: Any) -> str:
+    """A YAML error in one line: what is wrong and where (line and column count from 1)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{problem}{where}"
+
+
 def import_sigma(
     paths: Sequence[Path], repo: Path, pipeline_names: Sequence[str] = ()
 ) -> SigmaReport:
     """Convert the rules under `paths` into detections of the repository `repo` (created when
     absent), then validate the repository."""
     _sigma()
+    import yaml
     from sigma.collection import SigmaCollection
     from sigma.exceptions import SigmaError
     from sigma.rule import SigmaRule
@@ -313,6 +322,9 @@ def import_sigma(
     for file in files:
         try:
             collection = SigmaCollection.load_ruleset([file], collect_errors=True)
+        except yaml.YAMLError as exc:  # the file is no YAML: say where, as validate does
+            report.failed.append((str(file), f"not valid YAML: {_yaml_problem(exc)}"))
+            continue
         except (SigmaError, OSError, ValueError) as exc:
             report.failed.append((str(file), str(exc)))
             continue
