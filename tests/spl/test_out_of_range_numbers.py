@@ -1,7 +1,8 @@
-"""Numbers no time or bucket exists for (``1e309`` reads as infinity, ``1e23`` seconds is past
-year 9999) in ``bin``, ``convert ctime()``, ``timechart`` and ``strftime()``: the value is left
-as it is (or the event has no time bucket) instead of the search failing. Found by running every
-security_content search over events with such values."""
+"""Numbers out of the ordinary range (``1e309`` reads as infinity, ``1e23`` seconds is past year
+9999, a digit count of ``round`` in the sextillions) in ``bin``, ``convert ctime()``,
+``timechart``, ``strftime()`` and ``round()``: the value is left as it is (or the event has no
+time bucket) instead of the search failing or never finishing. Found by running every
+security_content search over events with such values, and every eval function over them."""
 
 from __future__ import annotations
 
@@ -50,3 +51,21 @@ def test_timechart_skips_events_without_a_real_time(span: str) -> None:
     events = [{"_time": float("inf")}, {"_time": "1e20"}, {"_time": 3600}, {"_time": 3700}]
     rows = run(f"timechart span={span} count", events)
     assert [r["count"] for r in rows] == [2]
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("round(1234.5678, 99999999999999999999999)", 1234.5678),  # took forever (10**d)
+        ("round(1234.5678, 300)", 1234.5678),  # was null (overflow)
+        ("round(1234, -99999999999999999999)", 0),
+        ("round(123456789012345678, 2)", 123456789012345678),  # whole at that many decimals
+        ("round(1e-20, 25)", 1e-20),
+        ("round(1234.5678, 2)", 1234.57),
+        ("round(2.5)", 3),
+    ],
+)
+def test_round_with_any_number_of_digits(expr: str, expected: float) -> None:
+    """Found by calling every eval function with awkward arguments: the digits of ``round``
+    were used as an exponent of 10 in integers, so a huge count never finished."""
+    assert spl.run(f"| makeresults | eval r={expr} | table r") == [{"r": expected}]

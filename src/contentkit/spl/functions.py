@@ -530,7 +530,13 @@ def _round(v: Any, digits: Any = 0) -> Any:
     if n is None:
         return None
     d = int(to_number(digits) or 0)
+    if d > 400:  # no double has decimals that far (and 10**d would take forever)
+        return n
+    if d < -400:  # nor a magnitude that large
+        return 0
     q = 10**d
+    if abs(n) * q >= 2**53:  # already whole at this many decimals
+        return n
     r = math.floor(abs(n) * q + 0.5) / q
     r = r if n >= 0 else -r
     return int(r) if d == 0 else r
