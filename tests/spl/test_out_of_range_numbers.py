@@ -69,3 +69,10 @@ def test_round_with_any_number_of_digits(expr: str, expected: float) -> None:
     """Found by calling every eval function with awkward arguments: the digits of ``round``
     were used as an exponent of 10 in integers, so a huge count never finished."""
     assert spl.run(f"| makeresults | eval r={expr} | table r") == [{"r": expected}]
+
+
+@pytest.mark.parametrize("base", ["-1", "0", "1", '"-2.5"'])
+def test_log_to_a_base_no_logarithm_has_is_null(base: str) -> None:
+    """log(X, -1) failed with "math domain error" (found by the eval function fuzzing)."""
+    rows = spl.run(f"| makeresults | eval r=log(8, {base}), ok=log(8, 2) | table r ok")
+    assert rows == [{"ok": 3.0}]

@@ -506,7 +506,7 @@ function("ln", 1)(_num1(math.log))
 @function("log", 1, 2)
 def _log(v: Any, base: Any = 10) -> Any:
     n, b = to_number(v), to_number(base)
-    if n is None or b is None or n <= 0:
+    if n is None or b is None or n <= 0 or b <= 0 or b == 1:  # no logarithm to such a base
         return None
     return math.log(n, b)
 
