@@ -76,3 +76,20 @@ def test_log_to_a_base_no_logarithm_has_is_null(base: str) -> None:
     """log(X, -1) failed with "math domain error" (found by the eval function fuzzing)."""
     rows = spl.run(f"| makeresults | eval r=log(8, {base}), ok=log(8, 2) | table r ok")
     assert rows == [{"ok": 3.0}]
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("bit_shift_left(1, 99999999999999999999999)", None),  # filled memory
+        ("bit_shift_left(1, 52)", 2**52),
+        ("bit_shift_left(1, 53)", None),  # past 2^53 - 1
+        ("bit_shift_right(16, 99999999999999999999999)", None),
+        ("bit_and(-1, 5)", None),  # "each argument must be in the range of 0 to 2^53 - 1"
+        ("bit_or(9007199254740991, 1)", 9007199254740991),
+        ("bit_and(12, 9)", 8),  # the page's example
+    ],
+)
+def test_bitwise_arguments_in_the_documented_range(expr: str, expected: int | None) -> None:
+    rows = spl.run(f"| makeresults | eval r={expr} | table r")
+    assert rows == ([{"r": expected}] if expected is not None else [{}])

@@ -128,11 +128,16 @@ def _sigfig(call: Call, args: list[Compiled], ctx: Context) -> Compiled:
 
 
 # ----------------------------------------------------------------------------- bitwise
+#: "Each argument must be in the range of 0 to 2^53 - 1" (Search Reference, "Bitwise functions")
+_BITS_MAX = 2**53 - 1
+
+
 def _ints(vs: tuple[Any, ...]) -> list[int] | None:
+    """The arguments as integers in the documented range (``None`` when one is not)."""
     out = []
     for v in vs:
         n = to_number(v)
-        if n is None or not float(n).is_integer():
+        if n is None or not float(n).is_integer() or not 0 <= n <= _BITS_MAX:
             return None
         out.append(int(n))
     return out
@@ -167,10 +172,13 @@ def _bit_not(v: Any, mask: Any = None) -> Any:
 @function("bit_shift_left", 2)
 def _bit_shift_left(v: Any, n: Any) -> Any:
     ns = _ints((v, n))
-    return None if ns is None or ns[1] < 0 else ns[0] << ns[1]
+    if ns is None or ns[1] > 53:  # (a huge offset filled memory)
+        return None
+    shifted = ns[0] << ns[1]
+    return shifted if shifted <= _BITS_MAX else None
 
 
 @function("bit_shift_right", 2)
 def _bit_shift_right(v: Any, n: Any) -> Any:
     ns = _ints((v, n))
-    return None if ns is None or ns[1] < 0 else ns[0] >> ns[1]
+    return None if ns is None else ns[0] >> ns[1]
