@@ -158,6 +158,19 @@ def test_empty_file_and_list_document(pack: Path) -> None:
     assert messages["macros/list.yml"] == "expected a mapping, found a list"
 
 
+def test_keys_that_are_no_field_names(pack: Path) -> None:
+    """`&name: x` (an anchor where the key's text should be) makes a null key, `1:` a number:
+    validation used to fail with a TypeError on them (found by mutating the pack's files)."""
+    (pack / "macros/odd.yml").write_text(
+        "&name: odd\ndefinition: search *\ndescription: d\n1: one\n"
+    )
+    report = validate(pack)
+    got = {(p.line, p.message) for p in report.errors if p.file == "macros/odd.yml"}
+    assert (1, "missing required field 'name'") in got
+    assert (1, "a key must be a field name, not null") in got
+    assert (4, "a key must be a field name, not 1") in got
+
+
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "contentkit", *args], cwd=cwd, capture_output=True, text=True

@@ -7,7 +7,7 @@ import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -37,15 +37,27 @@ class Problem:
         return asdict(self)
 
 
-def field_path(path: Sequence[str | int]) -> str:
-    """Render a path like ('tags', 'analytic_story', 0) as `tags.analytic_story[0]`."""
+def field_path(path: Sequence[Any]) -> str:
+    """Render a path like ('tags', 'analytic_story', 0) as `tags.analytic_story[0]`; a key that
+    YAML read as something else than text (``null:``, ``true:``) is shown as YAML writes it."""
     out = ""
     for step in path:
-        if isinstance(step, int):
+        if isinstance(step, int) and not isinstance(step, bool):
             out += f"[{step}]"
         else:
-            out += ("." if out else "") + step
+            out += ("." if out else "") + key_text(step)
     return out
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as YAML writes it (`null`, `true`, `1`, or the text itself)."""
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def did_you_mean(name: str, choices: Iterable[str], *, cutoff: float = 0.75) -> str:

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from contentkit.content.problems import did_you_mean
+from contentkit.content.problems import did_you_mean, key_text
 
 KINDS = (
     "detection",
@@ -99,7 +99,13 @@ def _explain(error: Any) -> Iterator[SchemaFinding]:
         allowed = sorted((error.schema.get("properties") or {}).keys())
         extras = [k for k in error.instance if k not in allowed]
         for key in extras:
-            hint = did_you_mean(str(key), allowed)
+            if not isinstance(key, str):  # `null:`, `1:`, `&a:` (an anchor with no key text)
+                text = key_text(key)
+                yield SchemaFinding(
+                    (*path, text), f"a key must be a field name, not {text}", at_key=True
+                )
+                continue
+            hint = did_you_mean(key, allowed)
             yield SchemaFinding((*path, key), f"unknown field '{key}'{hint}", at_key=True)
         return
     if validator == "required":
