@@ -120,6 +120,26 @@ def test_missing_option_without_a_terminal_is_a_usage_error(tmp_path: Path) -> N
     assert "missing --name (no terminal to ask on)" in done.stderr
 
 
+def test_a_name_with_a_control_character_is_refused_by_new_and_validate(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    assert _cli("init", str(repo), cwd=tmp_path).returncode == 0
+    done = _cli("new", "detection", "--name", "Odd\tName", cwd=repo)
+    assert done.returncode == 2
+    assert "name 'Odd\\tName' holds the control character U+0009" in done.stderr
+    assert not list((repo / "detections").rglob("odd_name.yml"))
+    # written by hand: validate says where (it would reach savedsearches.conf's stanza names)
+    seed = repo / "detections/cloud/kubernetes_daemonset_deployed.yml"
+    text = seed.read_text()
+    text = text.replace(
+        "name: Kubernetes DaemonSet Deployed", 'name: "\\e[1mKubernetes DaemonSet"', 1
+    )
+    seed.write_text(text)
+    report = validate(repo)
+    (problem,) = [p for p in report.errors if "control character" in p.message]
+    assert problem.file.endswith("kubernetes_daemonset_deployed.yml") and problem.line == 1
+    assert "U+001B" in problem.message
+
+
 def test_nothing_is_overwritten(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     assert _cli("init", str(repo), cwd=tmp_path).returncode == 0

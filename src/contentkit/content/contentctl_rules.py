@@ -81,6 +81,40 @@ def name_lengths(content: Content) -> list[Any]:
     return out
 
 
+def control_character(text: str) -> str | None:
+    """The first C0 or C1 control character of ``text`` (tab and newline included), if any."""
+    return next((ch for ch in text if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0), None)
+
+
+def name_characters(content: Content) -> list[Any]:
+    """A name becomes a .conf stanza name and a page title: a control character (a tab, an
+    escape byte pasted from a terminal) in it is an error."""
+    out = []
+    objects: list[Any] = [
+        *content.detections,
+        *content.baselines,
+        *content.investigations,
+        *content.stories,
+        *content.macros,
+        *content.lookups,
+        *content.data_sources,
+        *content.deployments,
+        *content.dashboards,
+    ]
+    for obj in objects:
+        bad = control_character(obj.name)
+        if bad is not None:
+            out.append(
+                _finding(
+                    obj.file,
+                    ("name",),
+                    f"name holds the control character U+{ord(bad):04X}; a name becomes a "
+                    ".conf stanza name, which must be plain text",
+                )
+            )
+    return out
+
+
 def tstats_without_summariesonly(file: str, search: str) -> list[Any]:
     """A `tstats` search should take its summariesonly setting from the
     `security_content_summariesonly` macro, so that one macro switches every search between

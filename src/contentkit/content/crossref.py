@@ -119,6 +119,7 @@ def check(
         )
     out += _attack_ids(content)
     out += contentctl_rules.name_lengths(content)
+    out += contentctl_rules.name_characters(content)
     out += contentctl_rules.deprecation_mapping(content)
     for lookup in content.lookups:
         if lookup.data_file is not None and not lookup.data_file.is_file():

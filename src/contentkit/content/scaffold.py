@@ -42,6 +42,11 @@ def today() -> str:
 
 def file_stem(name: str) -> str:
     """`Suspicious 7zip Usage` -> `suspicious_7zip_usage`: the file name and filter macro stem."""
+    from contentkit.content.contentctl_rules import control_character
+
+    bad = control_character(name)
+    if bad is not None:  # validate refuses it too: a name becomes a .conf stanza name
+        raise ScaffoldError(f"name {name!r} holds the control character U+{ord(bad):04X}")
     stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not stem:
         raise ScaffoldError(f"name {name!r} has no letters or digits to make a file name from")
