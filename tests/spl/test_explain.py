@@ -51,6 +51,22 @@ def test_an_engine_error_stops_the_explanation(monkeypatch: pytest.MonkeyPatch) 
     assert e.lost_at is e.steps[-1]
 
 
+def test_a_python_exception_in_a_command_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As in a search run, a bug inside a command is reported as an error of that command,
+    not a traceback out of `contentkit explain`."""
+    from contentkit.spl.commands.stats import StatsCommand
+
+    def broken(self: Any, events: Any, ctx: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(StatsCommand, "execute", broken)
+    e = explain(spl.parse("search verb=create | stats count by user"), EVENTS)
+    assert e.steps[-1].error == "stats: error in the SPL engine: ValueError: boom"
+    assert e.lost_at is e.steps[-1] and e.steps[0].rows_out == 2
+
+
 def test_fields_each_command_produced() -> None:
     e = explain(spl.parse("search * | eval y=1 | stats count by y"), EVENTS)
     assert e.steps[1].fields_added == ["y"]

@@ -224,6 +224,12 @@ def explain(
             step.error = exc.message
             current = []
             break
+        except (RecursionError, MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug in the engine: one line naming the command, as in run()
+            step.error = f"{cmd.command_name}: error in the SPL engine: {type(exc).__name__}: {exc}"
+            current = []
+            break
         step.rows_out = len(out)
         if not first or cmd.command_name != "search":
             before = {k for e in inp for k in e}
