@@ -203,6 +203,11 @@ def test_bad_inputs_raise_one_line_errors(tmp_path: Path, apps: tuple[Path, Path
         tar.add(old / "README.md", arcname="b/README.md")
     with pytest.raises(AppDiffError, match="one top-level app folder"):
         diff_apps(two_roots, old)
+    escaping = tmp_path / "escaping.tar.gz"  # was shown as an app named ".." with a file "evil"
+    with tarfile.open(escaping, "w:gz") as tar:
+        tar.add(old / "README.md", arcname="../evil")
+    with pytest.raises(AppDiffError, match=r"unsafe package: member '\.\./evil' escapes"):
+        diff_apps(old, escaping)
 
 
 def test_conf_syntax_error_names_file_and_line(tmp_path: Path, apps: tuple[Path, Path]) -> None:

@@ -44,7 +44,7 @@ def is_package_name(path: Path | str) -> bool:
     return str(path).lower().endswith(PACKAGE_SUFFIXES)
 
 
-class _Refused(Exception):
+class UnsafePackage(Exception):
     """One-line reason a package is not unpacked."""
 
 
@@ -101,7 +101,7 @@ def unpack_app(
         except OSError:
             if _app_folder(final) is None:  # not a concurrent unpack of the same package
                 raise
-    except _Refused as exc:
+    except UnsafePackage as exc:
         raise AppUnavailable(name, where, str(exc)) from None
     except OSError as exc:
         raise AppUnavailable(
@@ -116,14 +116,14 @@ def unpack_app(
     return found
 
 
-def _member_path(member: tarfile.TarInfo) -> PurePosixPath | None:
+def member_path(member: tarfile.TarInfo) -> PurePosixPath | None:
     """The member's relative path, ``None`` for skipped entries; refuses escaping paths."""
     raw = member.name
     if raw.startswith(("/", "\\")) or (len(raw) > 1 and raw[1] == ":"):
-        raise _Refused(f"unsafe package: member {raw!r} has an absolute path")
+        raise UnsafePackage(f"unsafe package: member {raw!r} has an absolute path")
     parts = [p for p in raw.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise _Refused(f"unsafe package: member {raw!r} escapes the app folder ('..')")
+        raise UnsafePackage(f"unsafe package: member {raw!r} escapes the app folder ('..')")
     if not parts:
         return None  # the archive's "./" entry
     if parts[0] == "__MACOSX" or parts[-1].startswith("._"):
@@ -153,16 +153,18 @@ def _extract(package: Path, target: Path, *, max_bytes: int, max_members: int) -
             for member in archive:
                 count += 1
                 if count > max_members:
-                    raise _Refused(f"package has more than {max_members} members")
-                rel = _member_path(member)
+                    raise UnsafePackage(f"package has more than {max_members} members")
+                rel = member_path(member)
                 if not (member.isfile() or member.isdir()):
-                    raise _Refused(f"unsafe package: member {member.name!r} is {_kind(member)}")
+                    raise UnsafePackage(
+                        f"unsafe package: member {member.name!r} is {_kind(member)}"
+                    )
                 if rel is None:
                     continue
                 top = rel.parts[0]
                 tops.add(top)
                 if len(tops) > 1:
-                    raise _Refused(
+                    raise UnsafePackage(
                         "package has several top-level entries "
                         f"({', '.join(sorted(tops))}); an app package holds one app folder"
                     )
@@ -173,26 +175,26 @@ def _extract(package: Path, target: Path, *, max_bytes: int, max_members: int) -
                     continue
                 total += member.size
                 if total > max_bytes:
-                    raise _Refused(f"package unpacks to more than {max_bytes} bytes")
+                    raise UnsafePackage(f"package unpacks to more than {max_bytes} bytes")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 source = archive.extractfile(member)
                 if source is None:  # pragma: no cover - regular files always have data
-                    raise _Refused(f"member {member.name!r} has no data")
+                    raise UnsafePackage(f"member {member.name!r} has no data")
                 with source, dest.open("wb") as out:
                     shutil.copyfileobj(source, out, _CHUNK)
-    except _Refused:
+    except UnsafePackage:
         raise
     except (tarfile.TarError, EOFError, zlib.error, UnicodeError) as exc:
-        raise _Refused(f"corrupt package: {_reason(exc)}") from None
+        raise UnsafePackage(f"corrupt package: {_reason(exc)}") from None
     except OSError as exc:
         if exc.filename is None:  # gzip.BadGzipFile and friends: the data, not our disk
-            raise _Refused(f"corrupt package: {_reason(exc)}") from None
+            raise UnsafePackage(f"corrupt package: {_reason(exc)}") from None
         raise
     if not tops:
-        raise _Refused("package is empty (no app folder)")
+        raise UnsafePackage("package is empty (no app folder)")
     (top,) = tops
     if not top_is_dir[top]:
-        raise _Refused(f"package holds the file {top!r}, not an app folder")
+        raise UnsafePackage(f"package holds the file {top!r}, not an app folder")
 
 
 def _reason(exc: BaseException) -> str:

@@ -157,6 +157,8 @@ def _max_unpacked() -> int:
 
 
 def _load_tar(path: Path) -> dict[str, bytes]:
+    from contentkit.apps.unpack import UnsafePackage, member_path
+
     raw: dict[str, bytes] = {}
     limit = _max_unpacked()
     total = members = 0
@@ -174,13 +176,15 @@ def _load_tar(path: Path) -> dict[str, bytes]:
                         f"{path}: unpacks to more than {limit >> 20} MB "
                         "(CONTENTKIT_MAX_UNPACKED_MB raises the limit)"
                     )
-                name = member.name
-                while name.startswith("./"):
-                    name = name[2:]
+                rel = member_path(member)  # refuses '..' and absolute names, as unpacking does
+                if rel is None:
+                    continue
                 fh = tar.extractfile(member)
                 if fh is None:
                     continue
-                raw[name.lstrip("/")] = fh.read()
+                raw[rel.as_posix()] = fh.read()
+    except UnsafePackage as exc:
+        raise AppDiffError(f"{path}: {exc}") from None
     except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AppDiffError(f"{path}: not a readable tar package ({reason})") from None
