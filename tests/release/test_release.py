@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,6 +116,33 @@ def test_previous_that_is_not_a_release_is_a_usage_error(repo: Path, tmp_path: P
     assert done.returncode == 2
     assert "not a readable tar package" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(app_version=True), "'app_version' must be text, not true"),
+        (lambda d: d.update(objects=[1]), "'objects' must map each object to its entry"),
+        (lambda d: d["objects"].update(x=5), "entry 'x' must be an object"),
+        (
+            lambda d: next(iter(d["objects"].values())).update(version="two"),
+            "'version' must be a whole number, not \"two\"",
+        ),
+    ],
+)
+def test_a_hand_edited_lock_of_the_wrong_shape_is_one_line(
+    repo: Path, change: Any, message: str
+) -> None:
+    """`app_version: true` in the lock ended in an AttributeError traceback (found by mutating
+    a lock file); every field of the wrong type is now named."""
+    assert _cli("release", "lock", str(repo), cwd=repo).returncode == 0
+    lock = repo / "version.lock.json"
+    doc = json.loads(lock.read_text())
+    change(doc)
+    lock.write_text(json.dumps(doc))
+    done = _cli("release", "check", str(repo), cwd=repo)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert message in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_release_notes_list_the_changes(repo: Path) -> None:

@@ -294,15 +294,51 @@ def from_lock(path: Path) -> Snapshot:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SnapshotError(f"{path}: not a readable version lock ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("objects"), dict):
+    if not isinstance(doc, dict) or "objects" not in doc:
         raise SnapshotError(f"{path}: not a contentkit version lock (no 'objects')")
-    snap = Snapshot(doc.get("app_version"))
+    if not isinstance(doc["objects"], dict):
+        raise SnapshotError(f"{path}: 'objects' must map each object to its entry")
+    app_version = doc.get("app_version")
+    if app_version is not None and not isinstance(app_version, str):
+        raise SnapshotError(f"{path}: 'app_version' must be text, not {json.dumps(app_version)}")
+    snap = Snapshot(app_version)
     for key, raw in doc["objects"].items():
+        if not isinstance(raw, dict):
+            raise SnapshotError(f"{path}: entry {key!r} must be an object")
+        problem = _entry_problem(raw)
+        if problem:
+            raise SnapshotError(f"{path}: entry {key!r}: {problem}")
         try:
             snap.entries[key] = Entry(**raw)
         except TypeError as exc:
             raise SnapshotError(f"{path}: entry {key!r}: {exc}") from None
     return snap
+
+
+#: the type each field of a lock entry must have (``None`` allowed where the Entry allows it)
+_ENTRY_TYPES: dict[str, tuple[type, bool]] = {
+    "kind": (str, False),
+    "name": (str, False),
+    "digest": (str, False),
+    "id": (str, True),
+    "version": (int, True),
+    "date": (str, True),
+    "status": (str, False),
+}
+
+
+def _entry_problem(raw: dict[str, Any]) -> str | None:
+    """What is wrong with the types of a lock entry's fields (``None``: nothing)."""
+    for name, value in raw.items():
+        expected = _ENTRY_TYPES.get(name)
+        if expected is None:
+            continue  # an unknown field: Entry(**raw) names it
+        kind, nullable = expected
+        if value is None and nullable:
+            continue
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"'{name}' must be {'a whole number' if kind is int else 'text'}, not {json.dumps(value)}"
+    return None
 
 
 def load_previous(path: Path) -> Snapshot:
