@@ -359,7 +359,6 @@ def load_previous(path: Path) -> Snapshot:
 
 
 def write_lock(snapshot: Snapshot, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(snapshot.to_lock(), indent=2) + "\n", encoding="utf-8")
-    temp.replace(path)
+    from contentkit.atomicfile import write_text_atomic
+
+    write_text_atomic(path, json.dumps(snapshot.to_lock(), indent=2) + "\n")

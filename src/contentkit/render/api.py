@@ -8,13 +8,12 @@ time is the build date, so two builds of the same content give the same bytes.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contentkit.atomicfile import write_text_atomic
 from contentkit.content import searchscan
 from contentkit.content.model import Content, Deployment, Detection, Lookup
 from contentkit.render import views
@@ -350,13 +349,6 @@ def write_api(content: Content, target: Path, source_date_epoch: int | None = No
     for kind in KINDS:
         path = target / file_name(kind)
         text = json.dumps({kind: documents[kind]}, indent=2, ensure_ascii=False) + "\n"
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=target)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, text, newline="\n")
         written.append(path)
     return written

@@ -4,8 +4,6 @@ the shape Splunk's contentctl writes, so pipelines built around it keep working.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,15 +53,9 @@ def detection_counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from contentkit.atomicfile import write_text_atomic
+
+    write_text_atomic(path, text)
 
 
 def to_json(outcomes: Sequence[TestOutcome], duration: float) -> str:
