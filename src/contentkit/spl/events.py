@@ -994,6 +994,21 @@ def _count_long_lines(buf: bytearray | mmap.mmap, end: int, start: int = 0) -> i
     return n
 
 
+def _count_lines(
+    buf: bytearray | mmap.mmap, start: int, end: int, long_lines: bool
+) -> tuple[int, bool]:
+    """(newlines in ``buf[start:end]``, whether the next piece's lines are counted as long):
+    by finding each newline when the lines so far were long, else by ``count`` (which looks at
+    every byte; an mmap has no ``count``, so its piece is copied first)."""
+    if long_lines:
+        lines = _count_long_lines(buf, end, start)
+    elif isinstance(buf, bytearray):
+        lines = buf.count(b"\n", start, end)
+    else:
+        lines = buf[start:end].count(b"\n")
+    return lines, end - start >= LONG_LINE * lines
+
+
 def _iter_range(
     path: str,
     bgroups: Sequence[tuple[bytes, ...]],
@@ -1072,13 +1087,9 @@ def _iter_mapped(
             b = rfind(b"\n", a, min(a + SEGMENT_SIZE, stop)) + 1
             if b <= a:  # a line longer than a segment (or the last line): up to its end
                 b = m.find(b"\n", a + SEGMENT_SIZE, stop) + 1 or stop
-            if count:  # by finding each newline when lines are long, else by copy and count
-                if long_lines:
-                    counters[0] += _count_long_lines(m, b, a)
-                else:
-                    lines = m[a:b].count(b"\n")
-                    counters[0] += lines
-                    long_lines = b - a >= LONG_LINE * lines
+            if count:
+                lines, long_lines = _count_lines(m, a, b, long_lines)
+                counters[0] += lines
             spans: list[tuple[int, int]] = []
 
             def on_line(to: int, a: int = a, spans: list[tuple[int, int]] = spans) -> None:
@@ -1097,12 +1108,9 @@ def _iter_mapped(
             for line_start, line_end in spans:
                 yield m[line_start:line_end]
             if b == stop and m[b - 1 : b] != b"\n":  # the last line has no newline
-                last = m[rfind(b"\n", a, b) + 1 or a : b]
                 if count:
                     counters[0] += 1
-                low = last.lower()
-                if last and all(any(f in low for f in g) for g in bgroups):
-                    yield last
+                yield from candidate_lines(m[rfind(b"\n", a, b) + 1 or a : b], bgroups)
             a = b
     finally:
         view.release()
@@ -1151,9 +1159,8 @@ def _iter_chunks(
                     buf.extend(bytes(len(buf)))
                 continue
             if count:  # in the same pass, with the method that suits this file's lines
-                lines = _count_long_lines(buf, cut) if long_lines else buf.count(b"\n", 0, cut)
+                lines, long_lines = _count_lines(buf, 0, cut, long_lines)
                 counters[0] += lines
-                long_lines = cut >= LONG_LINE * lines
             if bgroups:
                 low = buf.lower()
                 if plan is None:
