@@ -17,7 +17,7 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +91,12 @@ def check_rows(n: int, what: str) -> None:
     bounds = _current()
     if bounds is not None and bounds.max_rows is not None and n > bounds.max_rows:
         raise RowLimitExceeded(f"search stopped: {what} more than {bounds.max_rows} rows")
+
+
+def check_combinations(lists: Sequence[Sequence[Any]], what: str) -> None:
+    """:func:`check_rows` for the combinations (one value of each list) a command is about to
+    make, before it makes them."""
+    check_rows(math.prod(map(len, lists)), what)
 
 
 def guard(stream: Iterator[Any]) -> Iterator[Any]:

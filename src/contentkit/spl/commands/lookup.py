@@ -140,11 +140,10 @@ def apply_lookup(
 
 def _combos(lists: list[list[Any]]) -> list[tuple[Any, ...]]:
     import itertools
-    import math
 
-    from ..limits import check_rows
+    from ..limits import check_combinations
 
-    check_rows(math.prod(map(len, lists)), "lookup: the multivalue input fields of one event make")
+    check_combinations(lists, "lookup: the multivalue input fields of one event make")
     return list(itertools.product(*lists))
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..ast import Command, Expr
 from ..errors import SplError
 from ..lexer import Kind, Token, search_word
-from ..limits import check_rows
+from ..limits import check_combinations, check_rows
 from ..resultorder import KeyCoder, sorted_keys
 from ..values import as_list, compare_values, normalize, to_number, to_str, wildcard_regex
 from . import register
@@ -587,7 +587,7 @@ class _Grouper:
         if not multi:
             return [tuple(vals)]
         lists = [v if type(v) is list else [v] for v in vals]
-        check_rows(math.prod(map(len, lists)), "the multivalue BY fields of one event make")
+        check_combinations(lists, "the multivalue BY fields of one event make")
         return list(itertools.product(*lists))
 
     def new_state(self) -> list[Agg]:
@@ -713,6 +713,15 @@ class StatsCommand(Command):
         groups: dict[tuple[str, ...], tuple[tuple[Any, ...], list[Agg]]] = {}
         keys, new_state, getters = g.keys, g.new_state, g.getters
         by = self.by
+
+        def new_group(k: tuple[str, ...], key: tuple[Any, ...], e: Event) -> Any:
+            entry = groups[k] = (key, new_state())
+            if firsts is not None:
+                firsts.append(e)
+            if not len(groups) & 1023:
+                check_rows(len(groups), "stats would produce")
+            return entry
+
         for e in events:
             if by:
                 key: tuple[Any, ...] = tuple(map(e.get, by))
@@ -721,11 +730,7 @@ class StatsCommand(Command):
                 except TypeError:  # a multivalue field (a list) in the key
                     entry = None
                 if entry is None and set(map(type, key)) == _ONLY_STR:
-                    entry = groups[key] = (key, new_state())  # one string per field: the key
-                    if firsts is not None:
-                        firsts.append(e)
-                    if not len(groups) & 1023:
-                        check_rows(len(groups), "stats would produce")
+                    entry = new_group(key, key, e)  # one string per field: the key
                 if entry is not None:
                     for agg, get in zip(entry[1], getters):  # noqa: B905 - as long
                         agg.add(get(e), e)
@@ -734,11 +739,7 @@ class StatsCommand(Command):
                 k = _group_key(key)
                 entry = groups.get(k)
                 if entry is None:
-                    entry = groups[k] = (key, new_state())
-                    if firsts is not None:
-                        firsts.append(e)
-                    if not len(groups) & 1023:
-                        check_rows(len(groups), "stats would produce")
+                    entry = new_group(k, key, e)
                 for agg, get in zip(entry[1], getters):  # noqa: B905 - as long (new_state)
                     agg.add(get(e), e)
         return groups

@@ -17,14 +17,13 @@ module imports it first).
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..ast import Command
 from ..lexer import Kind, search_word
-from ..limits import check_rows
+from ..limits import check_combinations
 from ..values import as_list, option_bool, option_flag
 from . import register
 from .stats import _group_key
@@ -115,9 +114,8 @@ class _TopRare(Command):
             lists = [as_list(e.get(f)) for f in self.fields]
             if any(not v for v in lists) or any(not v for v in bylists):
                 continue
-            check_rows(
-                math.prod(map(len, bylists)) * math.prod(map(len, lists)),
-                f"{self.name}: the multivalue fields of one event make",
+            check_combinations(
+                [*bylists, *lists], f"{self.name}: the multivalue fields of one event make"
             )
             for bk in itertools.product(*bylists):
                 bkey = _group_key(bk)
