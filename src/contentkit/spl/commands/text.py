@@ -168,57 +168,46 @@ class SpathCommand(Command):
         return " ".join(parts)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
-        import json
-
-        from ..events import flatten_json
-
         opts = dict(self.options)
         src = opts.get("input", "_raw")
         out = opts.get("output", self.path)
         for e in events:
-            values = as_list(e.get(src))
-            if not values:  # no value (an empty multivalue field included): nothing to read
-                yield e
-                continue
-            text = to_str(values[0])
-            if text.lstrip().startswith("<"):
-                self._xml(e, text.strip(), out)
-                yield e
-                continue
-            start = text.find("{")
-            startl = text.find("[")
-            if start < 0 or (0 <= startl < start):
-                start = startl
-            try:
-                obj = json.loads(text[start:] if start > 0 else text)
-                if self.path is None:
-                    flat: dict[str, Any] = {}
-                    flatten_json(obj, "", flat)
-                else:  # the values at the path; {} walks every element, {N} one
-                    from ..functions_json import get_path, json_field
-
-                    val = normalize([json_field(x) for x in get_path(obj, self.path)])
-            except (ValueError, RecursionError):  # no JSON, or nested beyond what can be read
-                yield e
-                continue
-            if self.path is None:
-                for k, v in flat.items():
+            values = as_list(e.get(src))  # an empty multivalue field has nothing to read
+            found = self._read(to_str(values[0])) if values else None
+            if isinstance(found, dict):  # no path: every field, the event's own ones kept
+                for k, v in found.items():
                     e.setdefault(k, v)
-            elif val is not None and out:
-                e[out] = val
+            elif found is not None and out:
+                e[out] = found
             yield e
 
-    def _xml(self, e: Event, text: str, out: str | None) -> None:
-        """Fields of the XML document ``text`` into ``e`` (see :func:`..functions_json.xml_fields`)."""
-        from ..functions_json import xml_fields, xml_path_values
+    def _read(self, text: str) -> Any:
+        """What ``text`` (XML, or JSON from its first ``{`` or ``[``) holds: without a path
+        every field as a dict, with one the value(s) at the path; ``None`` when it holds no
+        document (or one nested beyond what can be read) or nothing at the path."""
+        import json
 
-        if self.path is None:
-            for k, val in (xml_fields(text) or {}).items():
-                e.setdefault(k, val)
-            return
-        found = normalize(xml_path_values(text, self.path))
-        if found is not None and out:
-            e[out] = found
+        from ..events import flatten_json
+        from ..functions_json import get_path, json_field, xml_fields, xml_path_values
+
+        if text.lstrip().startswith("<"):
+            if self.path is None:
+                return xml_fields(text.strip())
+            return normalize(xml_path_values(text.strip(), self.path))
+        start = text.find("{")
+        startl = text.find("[")
+        if start < 0 or (0 <= startl < start):
+            start = startl
+        try:
+            obj = json.loads(text[start:] if start > 0 else text)
+            if self.path is None:
+                flat: dict[str, Any] = {}
+                flatten_json(obj, "", flat)
+                return flat
+            # the values at the path; {} walks every element, {N} one
+            return normalize([json_field(x) for x in get_path(obj, self.path)])
+        except (ValueError, RecursionError):
+            return None
 
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
