@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import SplError
+from .errors import SplError, engine_failure
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -148,9 +148,8 @@ def iter_results(
         raise
     except Exception as exc:  # a bug in the engine: still one clear line for the user
         cmd = _failing_command(exc)
-        where = f"{cmd.command_name}: " if cmd is not None else ""
         raise SplError(
-            f"{where}error in the SPL engine: {type(exc).__name__}: {exc}",
+            engine_failure(exc, cmd.command_name if cmd is not None else None),
             cmd.pos if cmd is not None else None,
             text,
         ) from exc

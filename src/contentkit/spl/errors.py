@@ -53,3 +53,10 @@ class SplError(Exception):
         pos = None if self.position is None else self.position + offset
         err = SplError(self.message, pos, text)
         return err
+
+
+def engine_failure(exc: BaseException, command: str | None) -> str:
+    """The one line a Python exception inside the engine (a bug) becomes, naming the command
+    it happened in when known."""
+    where = f"{command}: " if command else ""
+    return f"{where}error in the SPL engine: {type(exc).__name__}: {exc}"

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .ast import And, Command, Expr, Pipeline, SearchExpr, expr_fields, search_fields
-from .errors import SplError
+from .errors import SplError, engine_failure
 
 Event = dict[str, Any]
 
@@ -227,7 +227,7 @@ def explain(
         except (RecursionError, MemoryError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug in the engine: one line naming the command, as in run()
-            step.error = f"{cmd.command_name}: error in the SPL engine: {type(exc).__name__}: {exc}"
+            step.error = engine_failure(exc, cmd.command_name)
             current = []
             break
         step.rows_out = len(out)
