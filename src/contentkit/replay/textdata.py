@@ -123,8 +123,6 @@ def _decompress(path: Path, kind: str, opener: Callable[[str], Any], out: IO[byt
     try:
         _copy_text(path, chunks(), out)
     except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
-        if isinstance(exc, DataError):
-            raise
         reason = str(exc) or type(exc).__name__
         raise DataError(f"dataset {path}: corrupt or truncated {kind} data ({reason})") from None
 

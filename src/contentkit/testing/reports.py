@@ -11,6 +11,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from contentkit import __version__
+from contentkit.atomicfile import write_text_atomic
 from contentkit.testing.runner import FAILING, PASS, SKIPPED, TestOutcome
 
 #: every verdict, in the order reports list them
@@ -52,12 +53,6 @@ def detection_counts(outcomes: Sequence[TestOutcome]) -> dict[str, int]:
     return {v: found.get(v, 0) for v in VERDICTS}
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    from contentkit.atomicfile import write_text_atomic
-
-    write_text_atomic(path, text)
-
-
 def to_json(outcomes: Sequence[TestOutcome], duration: float) -> str:
     report = {
         "contentkit_version": __version__,
@@ -70,7 +65,7 @@ def to_json(outcomes: Sequence[TestOutcome], duration: float) -> str:
 
 
 def write_json(path: Path, outcomes: Sequence[TestOutcome], duration: float) -> None:
-    _atomic_write(path, to_json(outcomes, duration))
+    write_text_atomic(path, to_json(outcomes, duration))
 
 
 def to_junit(outcomes: Sequence[TestOutcome], duration: float) -> str:
@@ -108,7 +103,7 @@ def to_junit(outcomes: Sequence[TestOutcome], duration: float) -> str:
 
 
 def write_junit(path: Path, outcomes: Sequence[TestOutcome], duration: float) -> None:
-    _atomic_write(path, to_junit(outcomes, duration))
+    write_text_atomic(path, to_junit(outcomes, duration))
 
 
 def _percent(part: int, whole: int) -> str:
@@ -189,4 +184,4 @@ def to_summary(outcomes: Sequence[TestOutcome], mode: str = "all") -> dict[str, 
 def write_summary(path: Path, outcomes: Sequence[TestOutcome], mode: str = "all") -> None:
     import yaml
 
-    _atomic_write(path, yaml.safe_dump(to_summary(outcomes, mode), sort_keys=False, width=120))
+    write_text_atomic(path, yaml.safe_dump(to_summary(outcomes, mode), sort_keys=False, width=120))
