@@ -31,6 +31,7 @@ import msgspec
 
 from . import jsonplan, literals
 from .errors import SplError
+from .values import add_value
 
 Event = dict[str, Any]
 CHUNK_SIZE = 2 * 1024 * 1024  # read buffer; larger buffers measured slower (cache)
@@ -398,16 +399,6 @@ def _unescape(s: str) -> str:
     return _ENT_RE.sub(rep, s)
 
 
-def _add(out: dict[str, Any], name: str, value: str) -> None:
-    cur = out.get(name)
-    if cur is None:
-        out[name] = value
-    elif isinstance(cur, list):
-        cur.append(value)
-    else:
-        out[name] = [cur, value]
-
-
 def xml_fields(
     raw: str, names: frozenset[str] | None = None
 ) -> tuple[dict[str, Any], float | None]:
@@ -436,12 +427,12 @@ def xml_fields(
         value = d.group(3)
         if value is None:
             continue
-        _add(out, dname or "Data", _unescape(value))
+        add_value(out, dname or "Data", _unescape(value))
     u = _USERDATA.search(raw)
     if u:
         for leaf in _LEAF.finditer(u.group(1)):
             if leaf.group(2).strip():
-                _add(out, leaf.group(1), _unescape(leaf.group(2)))
+                add_value(out, leaf.group(1), _unescape(leaf.group(2)))
     return out, t
 
 
@@ -500,12 +491,12 @@ def _xml_selected(raw: str, names: frozenset[str]) -> tuple[dict[str, Any], floa
         for d in data.finditer(raw):
             value = d.group(3)
             if value is not None:
-                _add(out, d.group(1) or d.group(2), _unescape(value))
+                add_value(out, d.group(1) or d.group(2), _unescape(value))
         u = _USERDATA.search(raw)
         if u:
             for leaf in _LEAF.finditer(u.group(1)):
                 if leaf.group(1) in names and leaf.group(2).strip():
-                    _add(out, leaf.group(1), _unescape(leaf.group(2)))
+                    add_value(out, leaf.group(1), _unescape(leaf.group(2)))
     return out, t
 
 

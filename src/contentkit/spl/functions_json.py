@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .functions import function
-from .values import as_list, normalize, to_number, to_str
+from .values import add_value, as_list, normalize, to_number, to_str
 
 _MISSING = object()
 _STEP = re.compile(r"([^.{}]+)|\{(\d*)\}")
@@ -262,7 +262,8 @@ def json_entries(v: Any) -> Any:
 # XML, as spath reads it: an element is named by its tag without namespace (``<e:Rule
 # xmlns:e="...">`` and ``<Rule xmlns="...">`` are both ``Rule``), fields are the tags from the
 # root down joined by dots, and an attribute is ``{@name}`` after its element's path (namespace
-# declarations, ``xmlns=...``, are not attributes here).  The standard library's expat parser resolves no external entity and bounds entity expansion.
+# declarations, ``xmlns=...``, are not attributes here).  The standard library's expat parser
+# resolves no external entity and bounds entity expansion.
 
 _XML_STEP = re.compile(r"([^.{}]+)((?:\{[^}]*\})*)")
 
@@ -318,25 +319,16 @@ def xml_fields(text: str) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {}
 
-    def add(name: str, value: str) -> None:
-        have = out.get(name)
-        if have is None:
-            out[name] = value
-        elif type(have) is list:
-            have.append(value)
-        else:
-            out[name] = [have, value]
-
     def walk(node: Any, prefix: str) -> None:
         path = f"{prefix}.{_local(node.tag)}" if prefix else _local(node.tag)
         for a, v in node.attrib.items():
-            add(f"{path}{{@{_local(a)}}}", v)
+            add_value(out, f"{path}{{@{_local(a)}}}", v)
         text = node.text or ""
         if len(node) == 0:
             if text:
-                add(path, text)
+                add_value(out, path, text)
         elif text.strip():
-            add(path, text.strip())
+            add_value(out, path, text.strip())
         for child in node:
             if isinstance(child.tag, str):  # not a comment or processing instruction
                 walk(child, path)

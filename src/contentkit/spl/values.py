@@ -56,6 +56,17 @@ def to_number(value: Value) -> int | float | None:
     return None
 
 
+def add_value(out: dict[str, Any], name: str, value: Any) -> None:
+    """Add ``value`` to the field ``name`` of ``out``: a second value makes it multivalue."""
+    cur = out.get(name)
+    if cur is None:
+        out[name] = value
+    elif isinstance(cur, list):
+        cur.append(value)
+    else:
+        out[name] = [cur, value]
+
+
 def finite_number(value: Value) -> int | float | None:
     """:func:`to_number` when the number is finite (``1e309`` reads as infinity: no number to
     bin or to read as a time)."""
