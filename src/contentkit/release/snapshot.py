@@ -337,7 +337,8 @@ def _entry_problem(raw: dict[str, Any]) -> str | None:
         if value is None and nullable:
             continue
         if not isinstance(value, kind) or isinstance(value, bool):
-            return f"'{name}' must be {'a whole number' if kind is int else 'text'}, not {json.dumps(value)}"
+            wanted = "a whole number" if kind is int else "text"
+            return f"'{name}' must be {wanted}, not {json.dumps(value)}"
     return None
 
 

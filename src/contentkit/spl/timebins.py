@@ -88,6 +88,11 @@ def _number(v: float) -> float | int:
 DATE_RANGE = (-62135596800.0, 253402300800.0)
 
 
+def in_date_range(t: float) -> bool:
+    """Whether a calendar date exists for the epoch time ``t`` (not for ``inf``, year 10000)."""
+    return DATE_RANGE[0] <= t < DATE_RANGE[1]
+
+
 def bucketer(span: tuple[float, int], align: float = 0.0) -> Callable[[float], float | int | None]:
     """The start of the bucket of a time, for a parsed span (``align``: a bucket starts there);
     ``None`` for a time a calendar span cannot place (outside :data:`DATE_RANGE`)."""
@@ -95,7 +100,7 @@ def bucketer(span: tuple[float, int], align: float = 0.0) -> Callable[[float], f
     if months:
 
         def by_month(t: float) -> float | int | None:
-            if not DATE_RANGE[0] <= t < DATE_RANGE[1]:
+            if not in_date_range(t):
                 return None
             dt = datetime.fromtimestamp(t, UTC)
             index = (dt.year * 12 + dt.month - 1) // months * months

@@ -235,15 +235,14 @@ class TimechartCommand(Command):
         return _agg_spl(self.options, self.aggregations, self.by)
 
     def execute(self, events: Iterator[Event], ctx: Context) -> Iterator[Event]:
-        from ..timebins import DATE_RANGE, bucketer, next_bucket, parse_span
+        from ..timebins import bucketer, in_date_range, next_bucket, parse_span
 
         opts = dict(self.options)
-        lo, hi = DATE_RANGE
         evs = []  # the events whose _time is a time (an infinite one or year 10000 is not)
         times = []
         for e in events:
             t = to_number(e.get("_time"))
-            if t is not None and lo <= t < hi:
+            if t is not None and in_date_range(t):
                 evs.append(e)
                 times.append(float(t))
         span_text = opts.get("span")
