@@ -36,11 +36,27 @@ def _finding(file: str, path: tuple[str | int, ...], message: str, severity: str
     return Finding(file, path, message, "warning" if severity == "warning" else "error")
 
 
+def _searches(content: Content) -> list[Any]:
+    """The objects that become saved searches."""
+    return [*content.detections, *content.baselines, *content.investigations]
+
+
+def _others(content: Content) -> list[Any]:
+    """Every other named object."""
+    return [
+        *content.stories,
+        *content.macros,
+        *content.lookups,
+        *content.data_sources,
+        *content.deployments,
+        *content.dashboards,
+    ]
+
+
 def name_lengths(content: Content) -> list[Any]:
     out = []
     label = content.config.label if content.config is not None else ""
-    searches: list[Any] = [*content.detections, *content.baselines, *content.investigations]
-    for obj in searches:
+    for obj in _searches(content):
         if len(obj.name) > SEARCH_NAME_MAX:
             out.append(
                 _finding(
@@ -61,15 +77,7 @@ def name_lengths(content: Content) -> list[Any]:
                     f"clones it: {len(cloned)} characters, more than {ES_MAX_STANZA}",
                 )
             )
-    others: list[Any] = [
-        *content.stories,
-        *content.macros,
-        *content.lookups,
-        *content.data_sources,
-        *content.deployments,
-        *content.dashboards,
-    ]
-    for obj in others:
+    for obj in _others(content):
         if len(obj.name) > NAME_MAX:
             out.append(
                 _finding(
@@ -90,18 +98,7 @@ def name_characters(content: Content) -> list[Any]:
     """A name becomes a .conf stanza name and a page title: a control character (a tab, an
     escape byte pasted from a terminal) in it is an error."""
     out = []
-    objects: list[Any] = [
-        *content.detections,
-        *content.baselines,
-        *content.investigations,
-        *content.stories,
-        *content.macros,
-        *content.lookups,
-        *content.data_sources,
-        *content.deployments,
-        *content.dashboards,
-    ]
-    for obj in objects:
+    for obj in [*_searches(content), *_others(content)]:
         bad = control_character(obj.name)
         if bad is not None:
             out.append(
