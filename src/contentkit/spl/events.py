@@ -141,14 +141,7 @@ def flatten_json(obj: Any, prefix: str, out: dict[str, Any]) -> None:
         for item in obj:
             flatten_json(item, name, out)
     else:
-        val = _scalar(obj)
-        cur = out.get(prefix)
-        if cur is None:
-            out[prefix] = val
-        elif isinstance(cur, list):
-            cur.append(val)
-        else:
-            out[prefix] = [cur, val]
+        add_value(out, prefix, _scalar(obj))
 
 
 _STEP = re.compile(r"\{\}|[^.{]+(?:\{(?!\})[^.{]*)*")
