@@ -190,14 +190,7 @@ def flatten_selected(obj: Any, plan: dict[str, Any], out: dict[str, Any]) -> Non
     else:
         name = plan.get("")
         if name is not None:
-            val = _scalar(obj)
-            cur = out.get(name)
-            if cur is None:
-                out[name] = val
-            elif isinstance(cur, list):
-                cur.append(val)
-            else:
-                out[name] = [cur, val]
+            add_value(out, name, _scalar(obj))
 
 
 _ABSENT = object()
